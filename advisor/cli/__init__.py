@@ -1,0 +1,77 @@
+"""The `advisor` command: the root only wires groups and maps errors to one-line messages and exit codes."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from ..errors import AdvisorError
+
+EPILOG = """\b
+Examples:
+  advisor plan --device raspberry-pi-5-8gb --model llama-3.2-1b-instruct
+  advisor plan --device apple-m2-16gb --model qwen2.5-7b-instruct --max-memory-gb 8 --json
+  advisor predict --device my-board.yaml --model ./my-model --backend llamacpp --quant Q4_0
+  advisor explain --device galaxy-s24-ultra --model phi-3.5-mini-instruct
+  advisor devices list --class apple_silicon
+Set ADVISOR_DEBUG=1 to see tracebacks."""
+
+
+@click.group(epilog=EPILOG, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(package_name="advisor", prog_name="advisor")
+def cli() -> None:
+    """Which framework, format and quantization to ship an LLM to an edge device with — predicted with
+    intervals, checked by real probe quantizations, and turned into runnable scripts."""
+
+
+def _register() -> None:
+    from . import calibrate_cmd, devices_cmd, knowledge_cmd, plan_cmd
+
+    for mod in (plan_cmd, devices_cmd, knowledge_cmd, calibrate_cmd):
+        for cmd in mod.COMMANDS:
+            cli.add_command(cmd)
+
+
+_register()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: exit 0 ok, 2 bad input, 3 backend missing, 1 unexpected."""
+    debug = bool(os.environ.get("ADVISOR_DEBUG"))
+    try:
+        cli.main(args=argv, prog_name="advisor", standalone_mode=False)
+        return 0
+    except AdvisorError as exc:
+        if debug:
+            raise
+        click.echo(f"error: {exc}", err=True)
+        return exc.exit_code
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        return 130
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except click.ClickException as exc:
+        msg = exc.format_message().replace("\n", " ")
+        hint = ""
+        ctx = getattr(exc, "ctx", None)
+        if ctx is not None:
+            hint = f" (see `{ctx.command_path} --help`)"
+        click.echo(f"error: {msg}{hint}", err=True)
+        return 2 if exc.exit_code in (1, 2) else exc.exit_code
+    except KeyboardInterrupt:
+        click.echo("interrupted", err=True)
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as exc:  # the last line of defence: never a traceback without ADVISOR_DEBUG
+        if debug:
+            raise
+        click.echo(f"error: unexpected {exc.__class__.__name__}: {exc}; rerun with ADVISOR_DEBUG=1 and report it", err=True)
+        return 1
+
+
+def entry() -> None:  # pragma: no cover - console script shim
+    sys.exit(main())

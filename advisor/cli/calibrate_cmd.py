@@ -1,0 +1,39 @@
+"""`advisor calibrate`: rebuild or check the fitted predictor parameters."""
+
+from __future__ import annotations
+
+import click
+
+from .common import emit_json, json_option
+
+
+@click.command(epilog="""\b
+Examples:
+  advisor calibrate --check
+  advisor calibrate --rebuild""")
+@click.option("--rebuild", is_flag=True, help="Refit on knowledge/data/*.csv and rewrite advisor/data/calibration.json.")
+@click.option("--check", is_flag=True, help="Exit 1 if the shipped file differs from a rebuild.")
+@json_option
+def calibrate(rebuild, check, as_json):
+    """Fit the speed, quality and size predictors on the public measurements (deterministic, offline, seconds)."""
+    from .. import fit, paths
+
+    if rebuild == check:
+        raise click.UsageError("give exactly one of --rebuild and --check")
+    text = fit.dumps(fit.build())
+    if rebuild:
+        from ..atomic import write_text_atomic
+
+        write_text_atomic(paths.CALIBRATION_FILE, text)
+    current = paths.CALIBRATION_FILE.read_text(encoding="utf-8") if paths.CALIBRATION_FILE.exists() else ""
+    same = current == text
+    result = {"file": str(paths.CALIBRATION_FILE), "up_to_date": same}
+    if as_json:
+        emit_json(result)
+    else:
+        click.echo(f"{paths.CALIBRATION_FILE}: {'up to date' if same else 'DIFFERS from a rebuild: run advisor calibrate --rebuild'}")
+    if check and not same:
+        raise click.exceptions.Exit(1)
+
+
+COMMANDS = [calibrate]

@@ -1,0 +1,108 @@
+"""Options shared by several commands, defined once, and the helpers that turn them into domain objects."""
+
+from __future__ import annotations
+
+import json
+import sys
+import click
+
+from ..errors import InputError
+from ..schemas import BACKEND_IDS
+
+
+def console(stderr: bool = False):
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False, soft_wrap=False)
+
+
+def emit_json(obj) -> None:
+    """Data on stdout as JSON (pydantic models or plain objects)."""
+    if hasattr(obj, "model_dump"):
+        obj = obj.model_dump(mode="json", by_alias=True)
+    sys.stdout.write(json.dumps(obj, indent=2) + "\n")
+
+
+def json_option(f):
+    return click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON on stdout.")(f)
+
+
+def device_option(f):
+    return click.option(
+        "--device", "-d", required=True, metavar="ID|PATH|auto",
+        help="A profile id from profiles/ (`advisor devices list`), a .yaml/.json profile file, or auto for this machine.",
+    )(f)
+
+
+def model_option(f):
+    return click.option(
+        "--model", "-m", required=True, metavar="MODEL",
+        help="Catalogue id (`advisor models list`), a folder holding config.json, a .gguf file, or a Hugging Face repo id.",
+    )(f)
+
+
+def _positive(name):
+    def check(ctx, param, value):
+        if value is not None and value <= 0:
+            raise click.BadParameter(f"must be > 0, got {value}", param_hint=f"--{name}")
+        return value
+    return check
+
+
+def constraint_options(f):
+    """--max-memory-gb ... --priority; collected into a Constraints by `constraints_from()`."""
+    opts = [
+        click.option("--max-memory-gb", type=float, callback=_positive("max-memory-gb"),
+                     help="Peak memory budget in GiB (memory is sold in binary units)."),
+        click.option("--min-decode-tps", type=float, help="Minimum decode speed, tokens/s."),
+        click.option("--min-prefill-tps", type=float, help="Minimum prompt-processing speed, tokens/s."),
+        click.option("--max-quality-loss", type=float, help="Maximum perplexity increase, %."),
+        click.option("--context", type=int, default=4096, show_default=True, help="Context length the KV cache is sized for."),
+        click.option("--prompt-tokens", type=int, default=512, show_default=True, help="Prompt length the prefill speed refers to."),
+        click.option("--gen-tokens", type=int, default=128, show_default=True, help="Generated tokens the decode speed refers to."),
+        click.option("--backend", "backends", multiple=True, type=click.Choice(BACKEND_IDS, case_sensitive=False),
+                     help="Restrict to a backend (repeatable)."),
+        click.option("--os", "target_os", type=click.Choice(["linux", "macos", "windows", "android", "ios"]),
+                     help="Target OS when the device runs several."),
+        click.option("--priority", type=click.Choice(["balanced", "speed", "quality", "size"]), default="balanced",
+                     show_default=True, help="What the score favours."),
+    ]
+    for o in reversed(opts):
+        f = o(f)
+    return f
+
+
+def constraints_from(kw: dict):
+    from pydantic import ValidationError
+
+    from ..schemas import Constraints
+    from ..yamlio import describe_validation
+
+    data = {
+        "max_memory_gb": kw.pop("max_memory_gb", None), "min_decode_tps": kw.pop("min_decode_tps", None),
+        "min_prefill_tps": kw.pop("min_prefill_tps", None), "max_quality_loss": kw.pop("max_quality_loss", None),
+        "context": kw.pop("context", 4096), "prompt_tokens": kw.pop("prompt_tokens", 512),
+        "gen_tokens": kw.pop("gen_tokens", 128), "os": kw.pop("target_os", None),
+        "priority": kw.pop("priority", "balanced"),
+    }
+    backends = kw.pop("backends", ())
+    if backends:
+        data["backend"] = [b.lower() for b in backends]
+    try:
+        return Constraints.model_validate(data)
+    except ValidationError as exc:
+        loc = describe_validation(exc)
+        flag = "--" + loc.split(":")[0].replace("_", "-")
+        raise InputError(f"bad constraint {flag}: {loc.split(':', 1)[1].strip()}; see `advisor plan --help`") from None
+
+
+def load_inputs(device: str, model: str):
+    """Resolve --device and --model against the knowledge base; returns (kb, cal, device, model)."""
+    from ..calibration import load_calibration
+    from ..knowledge import load_knowledge
+    from ..resolve import resolve_device, resolve_model
+
+    kb = load_knowledge()
+    dev = resolve_device(device)
+    spec = resolve_model(model, kb)
+    return kb, load_calibration(), dev, spec

@@ -1,0 +1,108 @@
+"""`advisor devices list|show`, `advisor models list`, `advisor detect`."""
+
+from __future__ import annotations
+
+import click
+
+from .common import console, emit_json, json_option
+
+
+@click.group(epilog="""\b
+Examples:
+  advisor devices list
+  advisor devices list --class snapdragon --json
+  advisor devices show raspberry-pi-5-8gb""")
+def devices():
+    """The device profile library (profiles/*.yaml)."""
+
+
+@devices.command("list")
+@click.option("--class", "cls", help="Only this device class, e.g. apple_silicon, arm_sbc, snapdragon.")
+@json_option
+def devices_list(cls, as_json):
+    """List the shipped device profiles."""
+    from ..resolve import load_profiles
+
+    profs = [p for p in load_profiles().values() if cls is None or p.class_ == cls]
+    if as_json:
+        emit_json([p.model_dump(mode="json", by_alias=True) for p in profs])
+        return
+    from rich.table import Table
+
+    t = Table(title=f"{len(profs)} device profiles")
+    for c in ("id", "class", "memory GB", "GB/s", "accelerators"):
+        t.add_column(c, justify="right" if c in {"memory GB", "GB/s"} else "left")
+    for p in profs:
+        acc = ", ".join(f"{a.kind}:{a.name or a.vendor}" for a in p.accelerators) or "-"
+        t.add_row(p.id, p.class_, f"{p.memory.total_gb:g}", f"{p.memory.bandwidth_gbs:g}", acc)
+    console().print(t)
+
+
+@devices.command("show")
+@click.argument("device_id", metavar="ID|PATH")
+@json_option
+def devices_show(device_id, as_json):
+    """Show one profile with its sources."""
+    from ..resolve import resolve_device
+
+    p = resolve_device(device_id)
+    if as_json:
+        emit_json(p)
+        return
+    import yaml
+
+    click.echo(yaml.safe_dump(p.model_dump(mode="json", by_alias=True, exclude_none=True), sort_keys=False), nl=False)
+
+
+@click.group()
+def models():
+    """The model catalogue (knowledge/models.yaml)."""
+
+
+@models.command("list")
+@json_option
+def models_list(as_json):
+    """List catalogue models with their parameter counts."""
+    from ..architecture import count_params
+    from ..knowledge import load_knowledge
+
+    kb = load_knowledge()
+    rows = []
+    for m in kb.models.values():
+        pc = count_params(m)
+        rows.append({"id": m.id, "architecture": m.architecture, "params_b": round(pc.total / 1e9, 3),
+                     "active_params_b": round(pc.active / 1e9, 3), "hf_repo": m.hf_repo})
+    if as_json:
+        emit_json(rows)
+        return
+    from rich.table import Table
+
+    t = Table(title=f"{len(rows)} catalogue models")
+    for c in ("id", "architecture", "params (B)", "active (B)", "hub repo"):
+        t.add_column(c)
+    for r in rows:
+        t.add_row(r["id"], r["architecture"], f"{r['params_b']:.2f}", f"{r['active_params_b']:.2f}", r["hf_repo"] or "-")
+    console().print(t)
+
+
+@click.command(epilog="""\b
+Examples:
+  advisor detect
+  advisor detect --json > this-machine.yaml.json
+  advisor plan --device auto --model llama-3.2-1b-instruct""")
+@click.option("--no-bandwidth", is_flag=True, help="Skip the ~1 s memory-bandwidth copy test.")
+@json_option
+def detect(no_bandwidth, as_json):
+    """Describe this machine as a device profile (CPU, ISA flags, RAM, measured bandwidth, GPUs, OS)."""
+    from ..detect import detect_profile
+
+    p = detect_profile(measure=not no_bandwidth)
+    if as_json:
+        emit_json(p)
+        return
+    import yaml
+
+    click.echo(yaml.safe_dump(p.model_dump(mode="json", by_alias=True, exclude_none=True), sort_keys=False), nl=False)
+
+
+COMMANDS = [devices, models, detect]

@@ -1,0 +1,127 @@
+"""`advisor plan`, `advisor predict`, `advisor explain`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ..schemas import BACKEND_IDS
+from .common import (console, constraint_options, constraints_from, device_option, emit_json, json_option,
+                     load_inputs, model_option)
+
+
+@click.command(epilog="""\b
+Examples:
+  advisor plan --device raspberry-pi-5-8gb --model llama-3.2-1b-instruct
+  advisor plan -d apple-m2-16gb -m qwen2.5-7b-instruct --max-memory-gb 8 --min-decode-tps 15
+  advisor plan -d galaxy-s24-ultra -m ./my-hf-folder --markdown > plan.md
+  advisor plan -d auto -m model.gguf --json""")
+@device_option
+@model_option
+@constraint_options
+@click.option("--probe", is_flag=True, help="Quantize and measure the top candidates that can run on this machine.")
+@click.option("--probe-top", type=click.IntRange(1, 20), default=3, show_default=True, help="How many candidates --probe measures.")
+@click.option("--emit-scripts", "emit_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Write a runnable conversion/deployment folder per candidate into DIR.")
+@click.option("--force", is_flag=True, help="With --emit-scripts: replace an existing, non-empty DIR.")
+@json_option
+@click.option("--markdown", "as_markdown", is_flag=True, help="Print the plan as Markdown.")
+@click.option("--all", "show_all", is_flag=True, help="Show every candidate in the table, not only the top 12.")
+def plan(device, model, probe, probe_top, emit_dir, force, as_json, as_markdown, show_all, **kw):
+    """Rank every (backend, quantization) candidate for a model on a device, with predicted memory, speed and
+    quality (80 % intervals), the decision path, and what was eliminated and why."""
+    from ..planner import make_plan
+    from ..render import plan_markdown, print_plan
+
+    if as_json and as_markdown:
+        raise click.UsageError("choose one of --json and --markdown")
+    cons = constraints_from(kw)
+    kb, cal, dev, spec = load_inputs(device, model)
+    if probe:
+        from ..probe.runner import local_calibration
+
+        cal = local_calibration(cal, dev)
+    result = make_plan(dev, spec, cons, kb, cal)
+    if probe:
+        from ..probe.runner import probe_plan
+
+        result = probe_plan(result, spec, top=probe_top, progress=not as_json)
+    if emit_dir is not None:
+        from ..emit import emit_plan_scripts
+
+        result = emit_plan_scripts(result, emit_dir, force=force)
+    if as_json:
+        emit_json(result)
+    elif as_markdown:
+        click.echo(plan_markdown(result), nl=False)
+    else:
+        print_plan(console(), result, None if show_all else 12)
+
+
+@click.command(epilog="""\b
+Examples:
+  advisor predict -d raspberry-pi-5-8gb -m llama-3.2-1b-instruct --backend llamacpp --quant Q4_K_M
+  advisor predict -d board.yaml -m ./model-dir --backend llamacpp --quant Q4_0 --prompt-tokens 512 --gen-tokens 128 --json""")
+@device_option
+@model_option
+@click.option("--backend", required=True, type=click.Choice(BACKEND_IDS, case_sensitive=False), help="Backend id.")
+@click.option("--quant", required=True, help="Quantization id of that backend (case-insensitive), e.g. Q4_K_M, int4, 4bit, w8a16.")
+@click.option("--compute", type=click.Choice(["cpu", "gpu", "npu"]), help="Compute unit (default: the decision tree's first).")
+@click.option("--context", type=int, default=4096, show_default=True)
+@click.option("--prompt-tokens", type=int, default=512, show_default=True)
+@click.option("--gen-tokens", type=int, default=128, show_default=True)
+@json_option
+def predict(device, model, backend, quant, compute, as_json, **kw):
+    """Predict memory, decode/prefill speed and quality loss for one backend and quantization."""
+    from ..planner import predict_one
+    from ..render import candidate_detail
+
+    cons = constraints_from(kw)
+    kb, cal, dev, spec = load_inputs(device, model)
+    cand = predict_one(dev, spec, backend.lower(), quant, cons, kb, cal, compute)
+    if as_json:
+        emit_json(cand)
+    else:
+        for line in candidate_detail(cand):
+            click.echo(line)
+
+
+@click.command(epilog="""\b
+Examples:
+  advisor explain --device galaxy-s24-ultra --model llama-3.2-3b-instruct
+  advisor explain -d intel-core-ultra-7-155h-laptop -m qwen3-4b --json""")
+@device_option
+@model_option
+@constraint_options
+@json_option
+def explain(device, model, as_json, **kw):
+    """Show the decision-tree path for a device and model: every branch taken, every admitted route, every
+    eliminated backend with its reason."""
+    from ..decide import decide
+
+    cons = constraints_from(kw)
+    kb, _, dev, spec = load_inputs(device, model)
+    dec = decide(dev, spec, cons, kb)
+    data = {
+        "device": dev.id, "model": spec.id, "branch": dec.branch, "path": dec.path,
+        "routes": [{"backend": r.backend, "compute": r.compute, "reason": r.reason, "rule_path": list(r.rule_path),
+                    "quants": list(r.quants)} for r in dec.routes],
+        "eliminated": [e.model_dump() for e in dec.eliminated],
+    }
+    if as_json:
+        emit_json(data)
+        return
+    out = console()
+    out.print(f"[bold]{spec.name or spec.id}[/] on [bold]{dev.name}[/] — branch [cyan]{dec.branch}[/]")
+    for i, step in enumerate(dec.path, 1):
+        out.print(f"  {i}. {step}")
+    out.print("[bold]admitted[/]")
+    for r in dec.routes:
+        out.print(f"  [green]+[/] {r.backend}/{r.compute}: {r.reason} ({len(r.quants)} quantizations)")
+    out.print("[bold]eliminated[/]")
+    for e in dec.eliminated:
+        out.print(f"  [red]-[/] {e.backend}: {e.reason} [dim]({e.rule})[/]")
+
+
+COMMANDS = [plan, predict, explain]

@@ -1,0 +1,40 @@
+"""One error tree. The CLI maps each class to an exit code and prints the message on one line."""
+
+from __future__ import annotations
+
+
+class AdvisorError(Exception):
+    """Base class: `str(err)` is a complete one-line message that names the fix."""
+
+    exit_code = 1
+
+
+class InputError(AdvisorError):
+    """Bad input from the user (flags, files, ids). Exit 2."""
+
+    exit_code = 2
+
+
+class KnowledgeError(AdvisorError):
+    """A knowledge or profile file is malformed: names the file, the key and the fix. Exit 2."""
+
+    exit_code = 2
+
+
+class BackendMissing(AdvisorError):
+    """A requested backend is not installed. Exit 3."""
+
+    exit_code = 3
+
+    def __init__(self, backend: str, module: str):
+        super().__init__(
+            f"backend {backend!r} is not installed (cannot import {module!r}); "
+            f"install it with: pip install 'advisor[{backend}]' -c requirements/constraints.txt"
+        )
+        self.backend = backend
+
+
+class ProbeFailed(AdvisorError):
+    """A probe ran but failed (crash, timeout, memory cap). Exit 1 when it is the whole command."""
+
+    exit_code = 1

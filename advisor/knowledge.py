@@ -1,0 +1,238 @@
+"""The knowledge base: backends, quantization formats, the decision tree and the model catalogue.
+
+Schemas are declared here beside their loader; `load_knowledge()` returns valid, cross-checked data or raises
+one KnowledgeError naming file, key and fix.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from . import paths
+from .errors import KnowledgeError
+from .schemas import BackendId, ComputeUnit, DeviceClass, ModelSpec, OsId, Strict
+from .yamlio import load, validate, read_data
+
+
+# ------------------------------------------------------------------ backends.yaml
+class ComputeOption(Strict):
+    unit: ComputeUnit
+    api: list[str] = Field(default_factory=list, description="the device accelerator must offer one of these APIs")
+    vendors: list[str] = Field(default_factory=list, description="accelerator vendors this path supports")
+    quants: list[str] | None = Field(default=None, description="quant ids usable on this unit (None: all)")
+    efficiency: str | None = None
+    note: str | None = None
+
+
+class Backend(Strict):
+    id: BackendId
+    name: str
+    os: list[OsId]
+    arch: list[Literal["arm64", "x86_64"]]
+    compute: list[ComputeOption]
+    architectures: list[str]
+    quants: list[str]
+    python_module: str | None = None
+    runs_on_linux_x86: bool = Field(description="can its probe run on this project's Linux x86-64 machines")
+    tools: list[str] = Field(default_factory=list)
+    docs: str
+    sources: list[str] = Field(min_length=1)
+    notes: str | None = None
+
+
+class BackendsFile(Strict):
+    backends: list[Backend]
+
+
+# ------------------------------------------------------------------ quant_formats.yaml
+class GgmlType(Strict):
+    bpw: float = Field(gt=0, le=32)
+    source: str
+
+
+class QuantFormat(Strict):
+    backend: BackendId
+    quant: str
+    bits: float = Field(gt=0, le=32, description="nominal weight bits")
+    family: str = Field(description="calibration family: float, q8, kquant, legacy, iquant, mlx_affine, int4_group, ...")
+    bpw: float | None = Field(default=None, gt=0, le=40, description="bits per weight of the transformer body")
+    file_bpw: float | None = Field(default=None, gt=0, le=40, description="published whole-file bpw on ref_model")
+    ref_model: str | None = None
+    embd_bpw: float | None = Field(default=None, gt=0, le=40)
+    output_bpw: float | None = Field(default=None, gt=0, le=40)
+    embd_type: str | None = None
+    output_type: str | None = None
+    group_size: int | None = Field(default=None, ge=1)
+    activations: str | None = Field(default=None, description="activation precision where it matters (QNN)")
+    quality_proxy: str | None = Field(default=None, description="llama.cpp quant id whose quality prior applies")
+    quality_uncertainty: float = Field(default=1.0, ge=1.0, le=10.0, description="widens the quality interval")
+    source: str
+
+    @model_validator(mode="after")
+    def _size_known(self) -> "QuantFormat":
+        if self.bpw is None and self.file_bpw is None:
+            raise ValueError(f"{self.backend}/{self.quant}: give bpw or file_bpw (+ ref_model)")
+        if self.file_bpw is not None and self.ref_model is None:
+            raise ValueError(f"{self.backend}/{self.quant}: file_bpw needs ref_model")
+        return self
+
+
+class QuantFile(Strict):
+    ggml_types: dict[str, GgmlType]
+    formats: list[QuantFormat]
+
+
+# ------------------------------------------------------------------ decision_tree.yaml
+class Condition(Strict):
+    """All given fields must hold. Lists mean 'any of'."""
+
+    device_class: list[DeviceClass] | None = None
+    os: list[OsId] | None = None
+    arch: list[Literal["arm64", "x86_64"]] | None = None
+    accel_vendor: list[str] | None = None
+    accel_api: list[str] | None = None
+    npu_vendor: list[str] | None = None
+    cpu_model_contains: list[str] | None = None
+
+
+class Admit(Strict):
+    backend: BackendId
+    compute: ComputeUnit
+    reason: str
+    when: Condition | None = None
+    unless_reason: str | None = Field(default=None, description="shown when `when` fails")
+
+
+class Reject(Strict):
+    backend: BackendId
+    reason: str
+
+
+class Branch(Strict):
+    id: str
+    question: str
+    when: Condition | None = None
+    reason: str
+    admit: list[Admit]
+    reject: list[Reject] = Field(default_factory=list)
+
+
+class DecisionTree(Strict):
+    title: str
+    source: str
+    branches: list[Branch] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _fallback_last(self) -> "DecisionTree":
+        if self.branches[-1].when is not None:
+            raise ValueError("the last branch must have no `when` (it is the fallback)")
+        return self
+
+
+# ------------------------------------------------------------------ memory.yaml
+class MemoryRule(Strict):
+    fraction: float = Field(gt=0, le=1)
+    reserve_gib: float = Field(ge=0, le=1000)
+    source: str
+
+
+class MemoryFile(Strict):
+    classes: dict[str, MemoryRule]
+
+    @model_validator(mode="after")
+    def _default(self) -> "MemoryFile":
+        if "default" not in self.classes:
+            raise ValueError("classes needs a `default` rule")
+        return self
+
+
+# ------------------------------------------------------------------ models.yaml
+class ModelsFile(Strict):
+    models: list[ModelSpec]
+
+
+# ------------------------------------------------------------------ the whole base
+class Knowledge(Strict):
+    backends: dict[str, Backend]
+    ggml_types: dict[str, GgmlType]
+    formats: dict[tuple[str, str], QuantFormat]
+    tree: DecisionTree
+    models: dict[str, ModelSpec]
+    memory: dict[str, MemoryRule]
+
+    def usable_gib(self, device_class: str, capacity_gib: float) -> float:
+        rule = self.memory.get(device_class) or self.memory["default"]
+        return max(capacity_gib * rule.fraction - rule.reserve_gib, 0.0)
+
+    def format(self, backend: str, quant: str) -> QuantFormat | None:
+        return self.formats.get((backend, quant.upper()))
+
+    def canonical_quant(self, backend: str, quant: str) -> str | None:
+        """Backend quant ids match case-insensitively; return the canonical spelling."""
+        fmt = self.format(backend, quant)
+        return fmt.quant if fmt else None
+
+
+def _cross_check(kb: Knowledge) -> None:
+    for b in kb.backends.values():
+        for q in b.quants:
+            if (b.id, q.upper()) not in kb.formats:
+                raise KnowledgeError(f"knowledge/backends.yaml: {b.id} lists quant {q!r} missing from quant_formats.yaml")
+        for opt in b.compute:
+            for q in opt.quants or []:
+                if q not in b.quants:
+                    raise KnowledgeError(f"knowledge/backends.yaml: {b.id}/{opt.unit} quant {q!r} not in its quants")
+    for (backend, q), fmt in kb.formats.items():
+        if backend not in kb.backends:
+            raise KnowledgeError(f"knowledge/quant_formats.yaml: unknown backend {backend!r}")
+        if fmt.ref_model and fmt.ref_model not in kb.models:
+            raise KnowledgeError(f"knowledge/quant_formats.yaml: {backend}/{q} ref_model {fmt.ref_model!r} not in models.yaml")
+        for t in (fmt.embd_type, fmt.output_type):
+            if t and t not in kb.ggml_types:
+                raise KnowledgeError(f"knowledge/quant_formats.yaml: {backend}/{q} type {t!r} not in ggml_types")
+        if fmt.quality_proxy and ("llamacpp", fmt.quality_proxy.upper()) not in kb.formats:
+            raise KnowledgeError(f"knowledge/quant_formats.yaml: {backend}/{q} quality_proxy {fmt.quality_proxy!r} unknown")
+    for br in kb.tree.branches:
+        for a in br.admit:
+            unit_ok = any(o.unit == a.compute for o in kb.backends[a.backend].compute)
+            if not unit_ok:
+                raise KnowledgeError(
+                    f"knowledge/decision_tree.yaml: branch {br.id} admits {a.backend}/{a.compute}, "
+                    f"which backends.yaml does not offer"
+                )
+
+
+def load_knowledge_from(directory: Path) -> Knowledge:
+    bfile = load(BackendsFile, directory / "backends.yaml")
+    qfile = load(QuantFile, directory / "quant_formats.yaml")
+    tree = load(DecisionTree, directory / "decision_tree.yaml")
+    mfile = load(ModelsFile, directory / "models.yaml")
+    memfile = load(MemoryFile, directory / "memory.yaml")
+    backends = {b.id: b for b in bfile.backends}
+    formats: dict[tuple[str, str], QuantFormat] = {}
+    for f in qfile.formats:
+        key = (f.backend, f.quant.upper())
+        if key in formats:
+            raise KnowledgeError(f"{directory / 'quant_formats.yaml'}: duplicate format {f.backend}/{f.quant}")
+        formats[key] = f
+    models: dict[str, ModelSpec] = {}
+    for m in mfile.models:
+        if m.id in models:
+            raise KnowledgeError(f"{directory / 'models.yaml'}: duplicate model id {m.id!r}")
+        models[m.id] = m
+    kb = Knowledge(backends=backends, ggml_types=qfile.ggml_types, formats=formats, tree=tree, models=models,
+                   memory=memfile.classes)
+    _cross_check(kb)
+    return kb
+
+
+@lru_cache(maxsize=1)
+def load_knowledge() -> Knowledge:
+    return load_knowledge_from(paths.KNOWLEDGE_DIR)
+
+
+__all__ = ["Knowledge", "load_knowledge", "load_knowledge_from", "read_data", "validate"]

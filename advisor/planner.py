@@ -1,0 +1,96 @@
+"""make_plan(): the one planning function the CLI and the TUI share (pure: inputs already resolved)."""
+
+from __future__ import annotations
+
+from .architecture import count_params
+from .calibration import Calibration
+from .decide import decide
+from .errors import InputError
+from .knowledge import Knowledge
+from .predict import Workload, capacity_gib, predict
+from .rank import Scored, rank, violations
+from .schemas import Candidate, Constraints, DeviceProfile, ModelSpec, Plan
+
+def make_plan(dev: DeviceProfile, model: ModelSpec, cons: Constraints, kb: Knowledge, cal: Calibration) -> Plan:
+    dec = decide(dev, model, cons, kb)
+    work = Workload.of(cons)
+    items: list[Scored] = []
+    for route in dec.routes:
+        usable = kb.usable_gib(dev.class_, capacity_gib(dev, route.compute))
+        for q in route.quants:
+            pred, notes = predict(dev, model, route.backend, route.compute, q, work, kb, cal)
+
+            items.append(Scored(
+                pred=pred, violations=violations(pred, cons, usable), reasons=[route.reason, *notes],
+                rule_path=list(route.rule_path), runs_here=kb.backends[route.backend].runs_on_linux_x86,
+            ))
+    cands = rank(items, cons)
+    plan = Plan(
+        device=dev, model=model, constraints=cons, candidates=cands, eliminated=dec.eliminated,
+        decision_path=dec.path, suggestions=suggest(cands, model, cons, kb), summary=summarize(cands, dev, model),
+    )
+    return plan
+
+def predict_one(dev: DeviceProfile, model: ModelSpec, backend: str, quant: str, cons: Constraints, kb: Knowledge,
+                cal: Calibration, compute: str | None = None) -> Candidate:
+    """One candidate, ranked against nothing: for `advisor predict`."""
+    fmt = kb.format(backend, quant)
+    if fmt is None:
+        known = ", ".join(kb.backends[backend].quants)
+        raise InputError(f"unknown quant {quant!r} for backend {backend}; choose one of: {known}")
+    dec = decide(dev, model, cons.model_copy(update={"backend": [backend]}), kb)
+    routes = [r for r in dec.routes if r.backend == backend and (compute is None or r.compute == compute)]
+    routes = [r for r in routes if fmt.quant in r.quants] or routes
+    if routes:
+        route = routes[0]
+        unit, reason, path = route.compute, route.reason, list(route.rule_path)
+    else:
+        unit = compute or "cpu"
+        why = "; ".join(e.reason for e in dec.eliminated if e.backend == backend) or "not admitted"
+        reason, path = f"not a recommended path on this device: {why}", ["not-admitted"]
+    pred, notes = predict(dev, model, backend, unit, fmt.quant, Workload.of(cons), kb, cal)
+
+    usable = kb.usable_gib(dev.class_, capacity_gib(dev, unit))
+    item = Scored(pred=pred, violations=violations(pred, cons, usable), reasons=[reason, *notes], rule_path=path,
+                  runs_here=kb.backends[backend].runs_on_linux_x86)
+    return rank([item], cons)[0]
+
+def summarize(cands: list[Candidate], dev: DeviceProfile, model: ModelSpec) -> str:
+    ok = [c for c in cands if c.feasible]
+    if not ok:
+        return f"No candidate meets the constraints for {model.name or model.id} on {dev.name}."
+    b = ok[0]
+    return (f"Best for {model.name or model.id} on {dev.name}: {b.backend} {b.quant} on the {b.compute} — "
+            f"~{b.decode_tokens_per_s.value:.1f} tok/s decode, {b.peak_memory_gib.value:.2f} GiB peak, "
+            f"+{b.ppl_increase_pct.value:.1f}% perplexity ({len(ok)} of {len(cands)} candidates feasible).")
+
+def suggest(cands: list[Candidate], model: ModelSpec, cons: Constraints, kb: Knowledge) -> list[str]:
+    """When nothing is feasible: what to relax, concretely."""
+    if not cands:
+        return ["no toolchain can run this model on this device: see the eliminated backends and their reasons"]
+    if any(c.feasible for c in cands):
+        return []
+    out: list[str] = []
+    mem = [c for c in cands if any("memory" in v for v in c.violations)]
+    if mem and len(mem) == len(cands):
+        smallest = min(cands, key=lambda c: c.peak_memory_gib.value)
+        out.append(f"the smallest candidate ({smallest.backend} {smallest.quant}) still needs "
+                   f"{smallest.peak_memory_gib.value:.2f} GiB: try a lower quantization or a smaller model")
+        if cons.context > 2048:
+            out.append(f"shorten the context (--context {cons.context} -> 2048) to shrink the KV cache")
+        total = count_params(model).total
+        smaller = sorted((m for m in kb.models.values() if count_params(m).total < total * 0.6),
+                         key=lambda m: -count_params(m).total)[:3]
+        if smaller:
+            out.append("smaller models from the catalogue: " + ", ".join(m.id for m in smaller))
+    if any(any("decode" in v for v in c.violations) for c in cands):
+        best = max(cands, key=lambda c: c.decode_tokens_per_s.value)
+        out.append(f"the fastest candidate reaches ~{best.decode_tokens_per_s.value:.1f} tok/s "
+                   f"({best.backend} {best.quant}): lower --min-decode-tps or pick a smaller model")
+    if any(any("prefill" in v for v in c.violations) for c in cands):
+        out.append("lower --min-prefill-tps, or use a device with a GPU/NPU for prompt processing")
+    if any(any("perplexity" in v for v in c.violations) for c in cands):
+        best = min(cands, key=lambda c: c.ppl_increase_pct.value)
+        out.append(f"the most accurate candidate loses +{best.ppl_increase_pct.value:.2f}% perplexity "
+                   f"({best.backend} {best.quant}): raise --max-quality-loss")
+    return out

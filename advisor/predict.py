@@ -1,0 +1,176 @@
+"""Predictions for one (device, model, backend, compute, quant) — pure functions, no I/O.
+
+Physics first: weights from bits per weight and the architecture; peak memory = weights + KV cache + runtime
+buffers; decode bounded by memory bandwidth / bytes read per token; prefill by compute. The achieved fraction of
+those bounds, and the intervals, come from a fitted `Calibration` (see advisor/calibration.py).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from .architecture import ParamCounts, count_params, kv_bytes_per_token
+from .calibration import Calibration, SpeedFeatures
+from .knowledge import Knowledge, QuantFormat
+from .schemas import Constraints, DeviceProfile, Estimate, ModelSpec, Prediction
+
+GIB = float(2**30)
+# K-quant / i-quant super-blocks are 256 wide; rows whose length is not a multiple fall back to these types
+# (llama.cpp src/llama-quant.cpp, "fallback" switch).
+_FALLBACK_BPW = {"kquant": {2: 4.5, 3: 4.5, 4: 5.5, 5: 6.0, 6: 8.5}, "iquant": {2: 4.5, 3: 4.5, 4: 4.5}}
+
+
+@dataclass(frozen=True)
+class Workload:
+    context: int
+    prompt_tokens: int
+    gen_tokens: int
+
+    @classmethod
+    def of(cls, c: Constraints) -> "Workload":
+        return cls(context=c.context, prompt_tokens=c.prompt_tokens, gen_tokens=c.gen_tokens)
+
+
+def body_bpw(fmt: QuantFormat, kb: Knowledge) -> float:
+    """Bits per weight of the transformer body; for llama.cpp mixes derived from the published file bpw."""
+    if fmt.bpw is not None:
+        return fmt.bpw
+    ref = count_params(kb.models[fmt.ref_model])
+    e, o = _embd_output_bpw(fmt, kb)
+    emb_bits = ref.embedding * e + ref.output * o if ref.output else ref.embedding * o
+    return (fmt.file_bpw * ref.total - emb_bits) / ref.body
+
+
+def _embd_output_bpw(fmt: QuantFormat, kb: Knowledge) -> tuple[float, float]:
+    base = fmt.bpw if fmt.bpw is not None else None
+    e = fmt.embd_bpw or (kb.ggml_types[fmt.embd_type].bpw if fmt.embd_type else base)
+    o = fmt.output_bpw or (kb.ggml_types[fmt.output_type].bpw if fmt.output_type else base)
+    return float(e or 16.0), float(o or 16.0)
+
+
+def weights_bytes(model: ModelSpec, fmt: QuantFormat, kb: Knowledge, pc: ParamCounts | None = None) -> tuple[float, list[str]]:
+    """Bytes of the weights on disk / in memory, and notes about how they were counted."""
+    pc = pc or count_params(model)
+    notes: list[str] = []
+    b = body_bpw(fmt, kb)
+    e, o = _embd_output_bpw(fmt, kb)
+    body_bits = pc.body * b
+    if fmt.family in _FALLBACK_BPW and model.hidden_size % 256:
+        fb = _FALLBACK_BPW[fmt.family].get(int(fmt.bits), b)
+        body_bits += pc.hidden_input * max(fb - b, 0.0)
+        notes.append(
+            f"hidden size {model.hidden_size} is not a multiple of 256: {fmt.quant} falls back to a "
+            f"~{fb:g}-bit type on {pc.hidden_input / pc.body:.0%} of the body (llama.cpp does this silently)"
+        )
+    if pc.output:
+        emb_bits = pc.embedding * e + pc.output * o
+    else:  # tied: llama.cpp stores one matrix and quantizes it with the output type
+        emb_bits = pc.embedding * (o if fmt.backend == "llamacpp" else e)
+    return (body_bits + emb_bits) / 8.0, notes
+
+
+def _kv_element_bytes(backend: str, compute: str) -> float:
+    # OpenVINO's CPU plugin stores the KV cache in u8 by default since 2024.3; the others keep f16.
+    return 1.0 if (backend == "openvino" and compute == "cpu") else 2.0
+
+
+def _interval(value: float, lo_factor: float, hi_factor: float, basis: str) -> Estimate:
+    return Estimate(value=round(value, 4), low=round(value * lo_factor, 4), high=round(value * hi_factor, 4), basis=basis)
+
+
+def speed_bandwidth_gbs(dev: DeviceProfile, compute: str) -> float:
+    if compute == "gpu":
+        gpu = dev.gpu()
+        if gpu and gpu.bandwidth_gbs:
+            return gpu.bandwidth_gbs
+    return dev.memory.bandwidth_gbs
+
+
+def capacity_gib(dev: DeviceProfile, compute: str) -> float:
+    """Memory the weights of this route can live in."""
+    if compute == "gpu":
+        gpu = dev.gpu()
+        if gpu and gpu.memory_gb:
+            return gpu.memory_gb  # memory is sold in binary units: "8 GB" of RAM is 8 GiB
+    return dev.memory.total_gb
+
+
+def predict(
+    dev: DeviceProfile,
+    model: ModelSpec,
+    backend: str,
+    compute: str,
+    quant: str,
+    work: Workload,
+    kb: Knowledge,
+    cal: Calibration,
+) -> tuple[Prediction, list[str]]:
+    fmt = kb.format(backend, quant)
+    if fmt is None:  # callers validate ids first; this guards the pure API
+        raise ValueError(f"unknown quant {quant!r} for {backend}")
+    pc = count_params(model)
+    wbytes, notes = weights_bytes(model, fmt, kb, pc)
+    w_gib = wbytes / GIB
+    size_err = cal.size_rel_error(fmt.family)
+    weights = _interval(w_gib, 1 - size_err, 1 + size_err, f"{fmt.bpw or fmt.file_bpw:g} bpw ({fmt.family}), "
+                        f"{pc.total / 1e9:.2f}B params; size error ±{size_err:.0%} ({cal.size_basis(fmt.family)})")
+
+    kv_el = _kv_element_bytes(backend, compute)
+    kv_tok = kv_bytes_per_token(model, kv_el)
+    kv_gib = kv_tok * work.context / GIB
+    over_gib, over_basis = cal.overhead_gib(backend, model.vocab_size, model.hidden_size)
+    peak = w_gib + kv_gib + over_gib
+    peak_est = Estimate(
+        value=round(peak, 4),
+        low=round(weights.low + kv_gib + over_gib * 0.6, 4),
+        high=round(weights.high + kv_gib + over_gib * 1.6, 4),
+        basis=f"weights + KV cache {kv_gib:.2f} GiB at {work.context} tokens ({kv_el:g} B/element) + runtime {over_basis}",
+    )
+
+    active_frac = pc.active / pc.total
+    bytes_per_token = wbytes * active_frac + kv_tok * (work.prompt_tokens + work.gen_tokens / 2)
+    bw = speed_bandwidth_gbs(dev, compute)
+    feats = SpeedFeatures(
+        backend=backend, compute=compute, api=_api(dev, backend, compute), device_class=dev.class_,
+        bandwidth_gbs=bw, weights_gib=w_gib * active_frac, params_b=pc.active / 1e9, family=fmt.family, bits=fmt.bits,
+    )
+    bound = bw * 1e9 / bytes_per_token
+    d_mid, d_lo, d_hi, d_basis = cal.decode(feats)
+    decode = Estimate(value=round(bound * d_mid, 3), low=round(bound * d_lo, 3), high=round(bound * d_hi, 3),
+                      basis=f"bandwidth bound {bound:.1f} tok/s ({bw:g} GB/s / {bytes_per_token / 1e9:.3f} GB per token) x {d_basis}")
+    p_mid, p_lo, p_hi, p_basis = cal.prefill(feats)
+    prefill = Estimate(value=round(p_mid, 3), low=round(p_lo, 3), high=round(p_hi, 3), basis=p_basis)
+
+    q_mid, q_lo, q_hi, q_basis = cal.quality(fmt, pc.total / 1e9)
+    quality = Estimate(value=round(q_mid, 4), low=round(q_lo, 4), high=round(q_hi, 4), basis=q_basis)
+
+    if model.is_moe:
+        notes.append(f"MoE: {pc.active / 1e9:.2f}B of {pc.total / 1e9:.2f}B parameters read per token")
+    if model.max_position_embeddings and work.context > model.max_position_embeddings:
+        notes.append(f"context {work.context} exceeds the model's trained maximum {model.max_position_embeddings}")
+    pred = Prediction(
+        backend=backend, quant=fmt.quant, compute=compute, weights_gib=weights, peak_memory_gib=peak_est,
+        decode_tokens_per_s=decode, prefill_tokens_per_s=prefill, ppl_increase_pct=quality,
+    )
+    return pred, notes
+
+
+def _api(dev: DeviceProfile, backend: str, compute: str) -> str:
+    """The API a route uses on this device: the engine group speed calibration keys on."""
+    if compute == "cpu":
+        return "cpu"
+    acc = dev.gpu() if compute == "gpu" else dev.npu()
+    apis = acc.api if acc else []
+    prefs = {
+        "llamacpp": ["metal", "cuda", "rocm", "vulkan", "sycl", "opencl"],
+        "olive": ["cuda", "directml", "qnn", "openvino"],
+        "openvino": ["openvino"],
+        "mlx": ["metal"],
+        "qnn": ["qnn"],
+    }[backend]
+    return next((a for a in prefs if a in apis), apis[0] if apis else compute)
+
+
+def log_ratio(a: float, b: float) -> float:
+    return math.log(max(a, 1e-12) / max(b, 1e-12))

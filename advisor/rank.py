@@ -1,0 +1,88 @@
+"""Ranking (pure): constraints checked with each violation named, Pareto front, a score, best first."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from .schemas import Candidate, Constraints, Prediction
+
+# weights of (speed, quality, size) in the score, by --priority
+PRIORITY_WEIGHTS = {
+    "balanced": (0.4, 0.4, 0.2),
+    "speed": (0.7, 0.2, 0.1),
+    "quality": (0.2, 0.7, 0.1),
+    "size": (0.2, 0.2, 0.6),
+}
+
+
+@dataclass(frozen=True)
+class Scored:
+    pred: Prediction
+    violations: list[str]
+    reasons: list[str]
+    rule_path: list[str]
+    runs_here: bool
+
+
+def violations(pred: Prediction, cons: Constraints, usable_gib: float) -> list[str]:
+    out = []
+    peak = pred.peak_memory_gib.value
+    if peak > usable_gib:
+        out.append(f"peak memory {peak:.2f} GiB exceeds the {usable_gib:.2f} GiB usable on this device")
+    if cons.max_memory_gb is not None and peak > cons.max_memory_gb:
+        out.append(f"peak memory {peak:.2f} GiB > --max-memory-gb {cons.max_memory_gb:g}")
+    d = pred.decode_tokens_per_s.value
+    if cons.min_decode_tps is not None and d < cons.min_decode_tps:
+        out.append(f"decode {d:.1f} tok/s < --min-decode-tps {cons.min_decode_tps:g}")
+    p = pred.prefill_tokens_per_s.value
+    if cons.min_prefill_tps is not None and p < cons.min_prefill_tps:
+        out.append(f"prefill {p:.1f} tok/s < --min-prefill-tps {cons.min_prefill_tps:g}")
+    q = pred.ppl_increase_pct.value
+    if cons.max_quality_loss is not None and q > cons.max_quality_loss:
+        out.append(f"perplexity +{q:.2f}% > --max-quality-loss {cons.max_quality_loss:g}%")
+    return out
+
+
+def _dominates(a: Prediction, b: Prediction) -> bool:
+    av = (a.peak_memory_gib.value, -a.decode_tokens_per_s.value, a.ppl_increase_pct.value)
+    bv = (b.peak_memory_gib.value, -b.decode_tokens_per_s.value, b.ppl_increase_pct.value)
+    return all(x <= y for x, y in zip(av, bv)) and av != bv
+
+
+def pareto(preds: list[Prediction]) -> list[bool]:
+    return [not any(_dominates(o, p) for o in preds if o is not p) for p in preds]
+
+
+def scores(preds: list[Prediction], priority: str) -> list[float]:
+    """0..1: speed on a log scale relative to the fastest, quality and size relative to the best."""
+    if not preds:
+        return []
+    ws, wq, wm = PRIORITY_WEIGHTS[priority]
+    top = max(p.decode_tokens_per_s.value for p in preds)
+    small = min(p.peak_memory_gib.value for p in preds)
+    out = []
+    for p in preds:
+        speed = 1.0 + math.log(max(p.decode_tokens_per_s.value, 1e-6) / max(top, 1e-6)) / math.log(10)
+        quality = 1.0 / (1.0 + p.ppl_increase_pct.value / 5.0)  # +5 % perplexity halves the quality score
+        size = small / max(p.peak_memory_gib.value, 1e-6)
+        out.append(round(ws * max(speed, 0.0) + wq * quality + wm * size, 4))
+    return out
+
+
+def rank(items: list[Scored], cons: Constraints) -> list[Candidate]:
+    feasible = [i for i in items if not i.violations]
+    pool = feasible or items
+    front = dict(zip((id(i) for i in pool), pareto([i.pred for i in pool])))
+    sc = dict(zip((id(i) for i in items), scores([i.pred for i in items], cons.priority)))
+    cands = []
+    for i in items:
+        on_front = front.get(id(i), False)
+        reasons = list(i.reasons) + (["on the Pareto front (no other candidate is smaller, faster and better at once)"] if on_front else [])
+        d = i.pred.model_dump()
+        cands.append(Candidate(
+            **d, feasible=not i.violations, violations=i.violations, score=sc[id(i)], reasons=reasons,
+            pareto=on_front, rule_path=i.rule_path, runs_here=i.runs_here,
+        ))
+    cands.sort(key=lambda c: (not c.feasible, len(c.violations), not c.pareto, -c.score))
+    return cands

@@ -1,0 +1,109 @@
+"""Human output: rich tables for the terminal and Markdown for files. JSON is the models' own dump."""
+
+from __future__ import annotations
+
+import json
+
+from .schemas import Candidate, Estimate, Plan
+
+
+def est(e: Estimate, fmt: str = "{:.1f}") -> str:
+    return f"{fmt.format(e.value)} [{fmt.format(e.low)}–{fmt.format(e.high)}]"
+
+
+def num(x: float) -> str:
+    """Three significant figures, no exponent: 0.0312, 4.58, 31.3, 1250."""
+    if x == 0:
+        return "0"
+    if abs(x) >= 100:
+        return f"{x:.0f}"
+    return f"{x:.3g}"
+
+
+def short(e: Estimate) -> str:
+    """Value over its interval, for two-line table cells."""
+    return f"{num(e.value)}\n[dim]{num(e.low)}–{num(e.high)}[/]"
+
+
+def plan_json(plan: Plan) -> str:
+    return json.dumps(plan.model_dump(mode="json", by_alias=True), indent=2)
+
+
+def candidate_rows(plan: Plan, limit: int | None):
+    shown = plan.candidates if limit is None else plan.candidates[:limit]
+    for i, c in enumerate(shown, 1):
+        yield i, c
+
+
+def plan_table(plan: Plan, limit: int | None = 12):
+    from rich import box
+    from rich.table import Table
+
+    t = Table(title=f"{plan.model.name or plan.model.id} on {plan.device.name}", box=box.SIMPLE_HEAD, pad_edge=False,
+              padding=(0, 1), caption="value over its 80 % interval; * = Pareto front")
+    for col, just in [("#", "right"), ("backend", "left"), ("quant", "left"), ("unit", "left"), ("ok", "center"),
+                      ("peak GiB", "right"), ("decode tok/s", "right"), ("prefill tok/s", "right"),
+                      ("ppl +%", "right"), ("score", "right")]:
+        t.add_column(col, justify=just, no_wrap=True, overflow="ellipsis")
+    for i, c in candidate_rows(plan, limit):
+        ok = "[green]yes[/]" if c.feasible else "[red]no[/]"
+        mark = "*" if c.pareto else ""
+        t.add_row(str(i), c.backend, c.quant + mark, c.compute, ok, short(c.peak_memory_gib),
+                  short(c.decode_tokens_per_s), short(c.prefill_tokens_per_s), short(c.ppl_increase_pct),
+                  f"{c.score:.2f}")
+    return t
+
+
+def print_plan(console, plan: Plan, limit: int | None = 12) -> None:
+    console.print(plan_table(plan, limit))
+    n = len(plan.candidates)
+    if limit is not None and n > limit:
+        console.print(f"[dim]{n - limit} more candidates: --all or --json to see them[/]")
+    console.print(f"[bold]{plan.summary}[/]")
+    if plan.candidates:
+        best = plan.candidates[0]
+        console.print(f"Why {best.backend} {best.quant}: " + "; ".join(best.reasons[:3]))
+        for v in best.violations:
+            console.print(f"  [red]violation:[/] {v}")
+    for e in plan.eliminated:
+        console.print(f"[dim]eliminated {e.backend}: {e.reason}[/]")
+    for s in plan.suggestions:
+        console.print(f"[yellow]suggestion:[/] {s}")
+
+
+def plan_markdown(plan: Plan, limit: int | None = None) -> str:
+    lines = [f"# Deployment plan: {plan.model.name or plan.model.id} on {plan.device.name}", "", plan.summary, "",
+             "| # | backend | quant | unit | feasible | peak GiB | decode tok/s | prefill tok/s | ppl +% | score |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
+    for i, c in candidate_rows(plan, limit):
+        lines.append(f"| {i} | {c.backend} | {c.quant}{' *' if c.pareto else ''} | {c.compute} | "
+                     f"{'yes' if c.feasible else 'no: ' + '; '.join(c.violations)} | {est(c.peak_memory_gib, '{:.2f}')} | "
+                     f"{est(c.decode_tokens_per_s)} | {est(c.prefill_tokens_per_s, '{:.0f}')} | "
+                     f"{est(c.ppl_increase_pct, '{:.2f}')} | {c.score:.2f} |")
+    lines += ["", "Intervals are 80 %; * marks the Pareto front (memory, decode speed, quality).", "",
+              "## Decision path", ""]
+    lines += [f"1. {p}" for p in plan.decision_path]
+    if plan.eliminated:
+        lines += ["", "## Eliminated", ""] + [f"- **{e.backend}**: {e.reason} (`{e.rule}`)" for e in plan.eliminated]
+    if plan.suggestions:
+        lines += ["", "## What to relax", ""] + [f"- {s}" for s in plan.suggestions]
+    if plan.candidates:
+        b = plan.candidates[0]
+        lines += ["", f"## Why {b.backend} {b.quant}", ""] + [f"- {r}" for r in b.reasons]
+        lines += ["", "What each figure rests on:", ""] + [
+            f"- {name}: {getattr(b, key).basis}" for name, key in
+            [("weights", "weights_gib"), ("peak memory", "peak_memory_gib"), ("decode", "decode_tokens_per_s"),
+             ("prefill", "prefill_tokens_per_s"), ("quality", "ppl_increase_pct")]]
+    return "\n".join(lines) + "\n"
+
+
+def candidate_detail(c: Candidate) -> list[str]:
+    out = [f"{c.backend} {c.quant} on the {c.compute}: {'feasible' if c.feasible else 'NOT feasible'} (score {c.score:.2f})"]
+    for name, key, f in [("weights GiB", "weights_gib", "{:.3f}"), ("peak memory GiB", "peak_memory_gib", "{:.3f}"),
+                         ("decode tok/s", "decode_tokens_per_s", "{:.1f}"), ("prefill tok/s", "prefill_tokens_per_s", "{:.0f}"),
+                         ("perplexity +%", "ppl_increase_pct", "{:.2f}")]:
+        e = getattr(c, key)
+        out.append(f"  {name:17} {est(e, f)}   ({e.basis})")
+    out += [f"  violation: {v}" for v in c.violations]
+    out += [f"  reason: {r}" for r in c.reasons]
+    return out

@@ -1,0 +1,211 @@
+"""Pydantic models for every edge of the advisor: device profiles, models, constraints, plans.
+
+All models forbid unknown keys. Fields beyond SPEC.md are optional so the SPEC example validates as written.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+BackendId = Literal["llamacpp", "olive", "openvino", "mlx", "qnn"]
+BACKEND_IDS: tuple[str, ...] = ("llamacpp", "olive", "openvino", "mlx", "qnn")
+DeviceClass = Literal[
+    "apple_silicon", "nvidia_gpu", "nvidia_jetson", "x86_cpu", "arm_sbc",
+    "snapdragon", "intel_npu", "amd_gpu", "other",
+]
+OsId = Literal["linux", "macos", "windows", "android", "ios"]
+ComputeUnit = Literal["cpu", "gpu", "npu"]
+
+_KEBAB = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# ---------------------------------------------------------------- device profile
+class Cpu(Strict):
+    arch: Literal["arm64", "x86_64"]
+    cores: int = Field(ge=1, le=1024, description="physical cores (all clusters)")
+    features: list[str] = Field(default_factory=list, description="lowercase ISA flags: avx2, neon, dotprod, ...")
+    model: str | None = Field(default=None, description="marketing name of the CPU / SoC")
+    freq_ghz: float | None = Field(default=None, gt=0, le=10, description="max clock of the big cores")
+    threads: int | None = Field(default=None, ge=1, le=4096)
+
+    @field_validator("features")
+    @classmethod
+    def _lower(cls, v: list[str]) -> list[str]:
+        bad = [f for f in v if f != f.lower() or not f.strip()]
+        if bad:
+            raise ValueError(f"cpu.features must be lowercase strings, got {bad}")
+        return v
+
+
+class Memory(Strict):
+    total_gb: float = Field(gt=0, le=100_000)
+    bandwidth_gbs: float = Field(gt=0, le=100_000, description="peak bandwidth of the memory the weights live in")
+    unified: bool = False
+    type: str | None = Field(default=None, description="e.g. LPDDR5X-8533")
+
+
+class Accelerator(Strict):
+    kind: Literal["gpu", "npu"]
+    vendor: Literal["nvidia", "apple", "qualcomm", "intel", "amd", "arm", "other"]
+    api: list[Literal["cuda", "metal", "vulkan", "opencl", "sycl", "directml", "qnn", "openvino", "coreml", "rocm"]] = (
+        Field(default_factory=list)
+    )
+    memory_gb: float | None = Field(default=None, gt=0, le=100_000)
+    bandwidth_gbs: float | None = Field(default=None, gt=0, le=100_000)
+    tflops_fp16: float | None = Field(default=None, gt=0, le=100_000)
+    tops_int8: float | None = Field(default=None, gt=0, le=100_000)
+    name: str | None = None
+
+
+class DeviceProfile(Strict):
+    id: str
+    name: str
+    class_: DeviceClass = Field(alias="class")
+    os: list[OsId] = Field(min_length=1)
+    cpu: Cpu
+    memory: Memory
+    accelerators: list[Accelerator] = Field(default_factory=list)
+    sources: list[str] = Field(default_factory=list)
+    notes: str | None = None
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    @field_validator("id")
+    @classmethod
+    def _kebab(cls, v: str) -> str:
+        if not _KEBAB.match(v):
+            raise ValueError(f"id {v!r} must be kebab-case (lowercase letters, digits and dashes)")
+        return v
+
+    def gpu(self) -> Accelerator | None:
+        return next((a for a in self.accelerators if a.kind == "gpu"), None)
+
+    def npu(self) -> Accelerator | None:
+        return next((a for a in self.accelerators if a.kind == "npu"), None)
+
+
+# ---------------------------------------------------------------- model
+class ModelSpec(Strict):
+    id: str
+    name: str | None = None
+    hf_repo: str | None = None
+    architecture: str = Field(description="config.json model_type, e.g. llama, qwen2, gemma3")
+    hidden_size: int = Field(ge=1)
+    intermediate_size: int = Field(ge=1)
+    num_hidden_layers: int = Field(ge=1)
+    num_attention_heads: int = Field(ge=1)
+    num_key_value_heads: int | None = Field(default=None, ge=1)
+    head_dim: int | None = Field(default=None, ge=1)
+    vocab_size: int = Field(ge=1)
+    tie_word_embeddings: bool = False
+    max_position_embeddings: int | None = Field(default=None, ge=1)
+    num_experts: int | None = Field(default=None, ge=1)
+    num_experts_per_tok: int | None = Field(default=None, ge=1)
+    moe_intermediate_size: int | None = Field(default=None, ge=1)
+    params_b: float | None = Field(default=None, gt=0, description="stated total parameters, billions")
+    license: str | None = None
+    source: str | None = None
+    origin: Literal["catalogue", "local", "gguf", "hub"] = "catalogue"
+    gguf_file_type: str | None = Field(default=None, description="quant type of a .gguf input")
+
+    @model_validator(mode="after")
+    def _heads(self) -> "ModelSpec":
+        kv = self.num_key_value_heads or self.num_attention_heads
+        if kv > self.num_attention_heads:
+            raise ValueError("num_key_value_heads cannot exceed num_attention_heads")
+        return self
+
+    @property
+    def kv_heads(self) -> int:
+        return self.num_key_value_heads or self.num_attention_heads
+
+    @property
+    def head_size(self) -> int:
+        return self.head_dim or self.hidden_size // self.num_attention_heads
+
+    @property
+    def is_moe(self) -> bool:
+        return bool(self.num_experts and self.num_experts > 1)
+
+
+# ---------------------------------------------------------------- constraints
+class Constraints(Strict):
+    max_memory_gb: float | None = Field(default=None, gt=0, le=100_000)
+    min_decode_tps: float | None = Field(default=None, ge=0, le=1_000_000)
+    min_prefill_tps: float | None = Field(default=None, ge=0, le=10_000_000)
+    max_quality_loss: float | None = Field(default=None, ge=0, le=10_000, description="perplexity increase, %")
+    context: int = Field(default=4096, ge=1, le=10_000_000)
+    prompt_tokens: int = Field(default=512, ge=1, le=10_000_000)
+    gen_tokens: int = Field(default=128, ge=1, le=10_000_000)
+    backend: list[BackendId] | None = None
+    os: OsId | None = None
+    priority: Literal["balanced", "speed", "quality", "size"] = "balanced"
+
+
+# ---------------------------------------------------------------- results
+class Estimate(Strict):
+    value: float
+    low: float
+    high: float
+    basis: str | None = Field(default=None, description="what the figure rests on")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "Estimate":
+        if not (self.low <= self.value <= self.high):
+            raise ValueError(f"interval must contain value: {self.low} <= {self.value} <= {self.high}")
+        return self
+
+
+class Prediction(Strict):
+    backend: BackendId
+    quant: str
+    compute: ComputeUnit
+    weights_gib: Estimate
+    peak_memory_gib: Estimate
+    decode_tokens_per_s: Estimate
+    prefill_tokens_per_s: Estimate
+    ppl_increase_pct: Estimate
+
+
+class Candidate(Strict):
+    backend: BackendId
+    quant: str
+    compute: ComputeUnit
+    feasible: bool
+    violations: list[str] = Field(default_factory=list)
+    weights_gib: Estimate
+    peak_memory_gib: Estimate
+    decode_tokens_per_s: Estimate
+    prefill_tokens_per_s: Estimate
+    ppl_increase_pct: Estimate
+    score: float
+    reasons: list[str] = Field(default_factory=list)
+    measured: dict | None = None
+    script: str | None = None
+    pareto: bool = False
+    rule_path: list[str] = Field(default_factory=list)
+    runs_here: bool | None = Field(default=None, description="can this toolchain run on the target at all")
+
+
+class Elimination(Strict):
+    backend: BackendId
+    reason: str
+    rule: str
+
+
+class Plan(Strict):
+    device: DeviceProfile
+    model: ModelSpec
+    constraints: Constraints
+    candidates: list[Candidate]
+    eliminated: list[Elimination] = Field(default_factory=list)
+    decision_path: list[str] = Field(default_factory=list)
+    suggestions: list[str] = Field(default_factory=list)
+    summary: str = ""
