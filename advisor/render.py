@@ -11,18 +11,18 @@ def est(e: Estimate, fmt: str = "{:.1f}") -> str:
     return f"{fmt.format(e.value)} [{fmt.format(e.low)}–{fmt.format(e.high)}]"
 
 
-def num(x: float) -> str:
-    """Three significant figures, no exponent: 0.0312, 4.58, 31.3, 1250."""
+def num(x: float, digits: int = 3) -> str:
+    """Significant figures without an exponent: 0.0312, 4.58, 31.3, 1250."""
     if x == 0:
         return "0"
-    if abs(x) >= 100:
+    if abs(x) >= 10 ** (digits - 1):
         return f"{x:.0f}"
-    return f"{x:.3g}"
+    return f"{x:.{digits}g}"
 
 
 def short(e: Estimate) -> str:
     """Value over its interval, for two-line table cells."""
-    return f"{num(e.value)}\n[dim]{num(e.low)}–{num(e.high)}[/]"
+    return f"{num(e.value)}\n[dim]{num(e.low, 2)}–{num(e.high, 2)}[/]"
 
 
 def plan_json(plan: Plan) -> str:
@@ -40,13 +40,14 @@ def plan_table(plan: Plan, limit: int | None = 12):
     from rich.table import Table
 
     t = Table(title=f"{plan.model.name or plan.model.id} on {plan.device.name}", box=box.SIMPLE_HEAD, pad_edge=False,
-              padding=(0, 1), caption="value over its 80 % interval; * = Pareto front")
+              padding=(0, 1), caption="value over its 80 % interval; decode/prefill in tokens/s; * = Pareto front",
+              collapse_padding=True)
     for col, just in [("#", "right"), ("backend", "left"), ("quant", "left"), ("unit", "left"), ("ok", "center"),
-                      ("peak GiB", "right"), ("decode tok/s", "right"), ("prefill tok/s", "right"),
-                      ("ppl +%", "right"), ("score", "right")]:
-        t.add_column(col, justify=just, no_wrap=True, overflow="ellipsis")
+                      ("GiB", "right"), ("decode/s", "right"), ("prefill/s", "right"), ("ppl+%", "right"),
+                      ("score", "right")]:
+        t.add_column(col, justify=just, no_wrap=True, overflow="ellipsis", min_width=len(col))
     for i, c in candidate_rows(plan, limit):
-        ok = "[green]yes[/]" if c.feasible else "[red]no[/]"
+        ok = "[green]✓[/]" if c.feasible else "[red]✗[/]"
         mark = "*" if c.pareto else ""
         t.add_row(str(i), c.backend, c.quant + mark, c.compute, ok, short(c.peak_memory_gib),
                   short(c.decode_tokens_per_s), short(c.prefill_tokens_per_s), short(c.ppl_increase_pct),
