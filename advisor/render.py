@@ -45,7 +45,8 @@ def plan_table(plan: Plan, limit: int | None = 12):
     for col, just in [("#", "right"), ("backend", "left"), ("quant", "left"), ("unit", "left"), ("ok", "center"),
                       ("GiB", "right"), ("decode/s", "right"), ("prefill/s", "right"), ("ppl+%", "right"),
                       ("score", "right")]:
-        t.add_column(col, justify=just, no_wrap=True, overflow="ellipsis", min_width=len(col))
+        t.add_column(col, justify=just, no_wrap=True, overflow="ellipsis",
+                     min_width=max(len(col), 7 if just == "right" and col != "#" else 0))
     for i, c in candidate_rows(plan, limit):
         ok = "[green]✓[/]" if c.feasible else "[red]✗[/]"
         mark = "*" if c.pareto else ""
