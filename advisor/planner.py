@@ -74,8 +74,8 @@ def suggest(cands: list[Candidate], model: ModelSpec, cons: Constraints, kb: Kno
     mem = [c for c in cands if any("memory" in v for v in c.violations)]
     if mem and len(mem) == len(cands):
         smallest = min(cands, key=lambda c: c.peak_memory_gib.value)
-        out.append(f"the smallest candidate ({smallest.backend} {smallest.quant}) still needs "
-                   f"{smallest.peak_memory_gib.value:.2f} GiB: try a lower quantization or a smaller model")
+        out.append(f"even the smallest candidate ({smallest.backend} {smallest.quant}) needs "
+                   f"{smallest.peak_memory_gib.value:.2f} GiB: pick a smaller model or a device with more memory")
         if cons.context > 2048:
             out.append(f"shorten the context (--context {cons.context} -> 2048) to shrink the KV cache")
         total = count_params(model).total

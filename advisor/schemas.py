@@ -120,6 +120,10 @@ class ModelSpec(Strict):
         kv = self.num_key_value_heads or self.num_attention_heads
         if kv > self.num_attention_heads:
             raise ValueError("num_key_value_heads cannot exceed num_attention_heads")
+        if self.head_dim is None and self.hidden_size < self.num_attention_heads:
+            raise ValueError("hidden_size is smaller than num_attention_heads and no head_dim is given")
+        if self.num_experts_per_tok and self.num_experts and self.num_experts_per_tok > self.num_experts:
+            raise ValueError("num_experts_per_tok cannot exceed num_experts")
         return self
 
     @property
