@@ -81,11 +81,11 @@ trap 'rm -rf "$TMP"' EXIT
 SDIST="$SDIST_DIR/llama_cpp_python-$VERSION.tar.gz"
 if [[ ! -s "$SDIST" ]]; then
   log "downloading llama-cpp-python==$VERSION sdist (77 MB) ..."
-  "$PY" -m pip download --disable-pip-version-check --no-binary :all: --no-deps \
+  "$PY" -m pip download --disable-pip-version-check --progress-bar off -q --no-binary :all: --no-deps \
       -d "$TMP/dl" "llama-cpp-python==$VERSION" >&2 \
     || die "pip download of llama-cpp-python==$VERSION sdist failed"
-  f="$(ls "$TMP"/dl/llama_cpp_python-"$VERSION".tar.gz 2>/dev/null | head -n1)"
-  [[ -n "$f" ]] || die "sdist not found after pip download (got: $(ls "$TMP/dl"))"
+  f="$TMP/dl/llama_cpp_python-$VERSION.tar.gz"
+  [[ -f "$f" ]] || die "sdist not found after pip download (got: $(cd "$TMP/dl" && echo *))"
   mv -f "$f" "$SDIST"
 else
   log "using cached sdist $SDIST"
@@ -137,7 +137,8 @@ CMAKE_ARGS="-DGGML_NATIVE=OFF -DLLAVA_BUILD=OFF ${LLAMA_CPP_EXTRA_CMAKE_ARGS:-}"
 CMAKE_BUILD_PARALLEL_LEVEL="$JOBS" \
   "$PY" -m pip wheel --disable-pip-version-check --no-deps -w "$TMP/wheel" "$SRC" >"$TMP/build.log" 2>&1 \
   || { tail -n 40 "$TMP/build.log" >&2; die "llama-cpp-python wheel build failed (log tail above)"; }
-built="$(ls "$TMP"/wheel/llama_cpp_python-*.whl 2>/dev/null | head -n1)"
+built=""
+for w in "$TMP"/wheel/llama_cpp_python-*.whl; do if [[ -f "$w" ]]; then built="$w"; fi; done
 [[ -n "$built" ]] || die "pip wheel finished but produced no wheel"
 mv -f "$built" "$WHEELHOUSE/"
 WHEEL="$WHEELHOUSE/$(basename "$built")"
