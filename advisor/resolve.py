@@ -13,7 +13,7 @@ from .knowledge import Knowledge
 from .schemas import DeviceProfile, ModelSpec
 from .yamlio import describe_validation, load, read_data
 
-_HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
+HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
 
 
 # ------------------------------------------------------------------ devices
@@ -77,7 +77,7 @@ def resolve_model(arg: str, kb: Knowledge) -> ModelSpec:
         return spec_from_config_dir(path)
     if path.exists():
         raise InputError(f"{arg!r} is neither a folder holding config.json nor a .gguf file")
-    if _HUB_ID.match(arg) and not arg.startswith((".", "/", "~")):
+    if HUB_ID.match(arg) and not arg.startswith((".", "/", "~")):
         return spec_from_hub(arg)
     near = _near(arg, list(kb.models))
     hint = f" (did you mean {', '.join(near)}?)" if near else ""
