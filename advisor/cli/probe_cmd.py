@@ -1,0 +1,120 @@
+"""`advisor probe` and `advisor measurements list|export`."""
+
+from __future__ import annotations
+
+import click
+
+from ..schemas import BACKEND_IDS
+from .common import console, emit_json, json_option
+
+
+@click.command(epilog="""\b
+Examples:
+  advisor probe --backend llamacpp --quant Q4_K_M
+  advisor probe --backend openvino --quant int4 --json
+  advisor probe --backend qnn --quant w8a16 --model ./my-small-hf-model
+  advisor probe --backend olive --quant int8 --model tiny --threads 1""")
+@click.option("--backend", required=True, type=click.Choice(BACKEND_IDS, case_sensitive=False), help="Backend id.")
+@click.option("--quant", required=True, help="Quantization id (case-insensitive), e.g. Q4_K_M, int4, int8, w8a16, 4bit.")
+@click.option("--model", "-m", default="builtin", show_default=True, metavar="builtin|tiny|DIR",
+              help="builtin (SmolLM2-135M), tiny (its first 2 layers, for tests) or a local Hugging Face folder.")
+@click.option("--threads", type=click.IntRange(1, 1024), help="CPU threads (default: physical cores).")
+@click.option("--prompt-tokens", type=click.IntRange(8, 4096), default=256, show_default=True,
+              help="Held-out tokens scored for quality (and timed as prefill).")
+@click.option("--gen-tokens", type=click.IntRange(1, 1024), default=32, show_default=True,
+              help="Tokens generated to time decode.")
+@click.option("--timeout", "timeout_s", type=click.FloatRange(1, 86400), default=600, show_default=True,
+              help="Seconds each phase (convert, measure) may take.")
+@click.option("--mem-cap-gib", type=click.FloatRange(0.1, 10000), default=8, show_default=True,
+              help="Kill the probe when its processes' RSS exceeds this.")
+@json_option
+def probe(backend, quant, model, threads, prompt_tokens, gen_tokens, timeout_s, mem_cap_gib, as_json):
+    """Quantize a probe model with one backend and measure it here: file size, conversion and load time, peak
+    RSS, prefill/decode tokens/s, and quality against the FP32 reference (KL, top-1, perplexity). Runs in a
+    subprocess with a timeout and a memory cap; the result is stored (`advisor measurements list`)."""
+    from ..errors import ProbeFailed
+    from ..probe.runner import _progress, check_request, default_threads, require_backend, run_probe
+    from ..probe.spec import ProbeRequest
+
+    backend = backend.lower()
+    q = check_request(backend, quant)
+    require_backend(backend)
+    req = ProbeRequest(backend=backend, quant=q, model=model, threads=threads or default_threads(),
+                       prompt_tokens=prompt_tokens, gen_tokens=gen_tokens, timeout_s=timeout_s, mem_cap_gib=mem_cap_gib)
+    if model not in ("builtin", "tiny"):
+        from ..probe.models import resolve
+
+        resolve(model)  # bad folders fail here with exit 2, before any subprocess
+    with _progress(not as_json) as step:
+        res = run_probe(req, step=step)
+    if as_json:
+        emit_json(res)
+    else:
+        from ..probe.report import result_table
+
+        console().print(result_table(res))
+        for n in res.measured.notes:
+            click.echo(f"note: {n}")
+        if res.measured.method:
+            click.echo(f"method: {res.measured.method}")
+    if not res.ok:
+        raise ProbeFailed(f"probe {backend} {q} failed: {res.reason}")
+
+
+@click.group(epilog="""\b
+Examples:
+  advisor measurements list
+  advisor measurements list --json
+  advisor measurements export --csv > probes.csv""")
+def measurements():
+    """Stored probe results (SQLite in the user data folder)."""
+
+
+@measurements.command("list")
+@click.option("--backend", type=click.Choice(BACKEND_IDS, case_sensitive=False), help="Only this backend.")
+@click.option("--all-machines", is_flag=True, help="Include probes stored from other machines.")
+@json_option
+def measurements_list(backend, all_machines, as_json):
+    """List stored probes for this machine, newest last."""
+    from ..probe import store
+    from ..probe.env import fingerprint
+
+    rows = [r for r in store.load(None if all_machines else fingerprint()) if not backend or r.backend == backend.lower()]
+    if as_json:
+        emit_json([store.flat(r) for r in rows])
+        return
+    from rich.table import Table
+
+    from ..render import num
+
+    t = Table(title=f"{len(rows)} stored probes ({store.db_path()})")
+    for c in ("id", "created", "backend", "quant", "model", "ok", "MiB", "decode/s", "prefill/s", "KL", "top-1"):
+        t.add_column(c)
+    f = lambda x: "-" if x is None else num(x)  # noqa: E731
+    for r in rows:
+        m = r.measured
+        t.add_row(str(r.id), r.created or "", r.backend, r.quant, r.model, "yes" if r.ok else f"no: {r.reason}",
+                  f(m.weights_gib and m.weights_gib * 1024), f(m.decode_tokens_per_s), f(m.prefill_tokens_per_s),
+                  f(m.kld), f(m.top1_agreement))
+    console().print(t)
+
+
+@measurements.command("export")
+@click.option("--csv", "as_csv", is_flag=True, help="CSV (one row per probe, flat columns).")
+@click.option("--all-machines", is_flag=True, help="Include probes stored from other machines.")
+@json_option
+def measurements_export(as_csv, all_machines, as_json):
+    """Write every stored probe to stdout: full JSON (default, with environment) or flat CSV."""
+    from ..probe import store
+    from ..probe.env import fingerprint
+
+    if as_csv and as_json:
+        raise click.UsageError("choose one of --json and --csv")
+    rows = store.load(None if all_machines else fingerprint())
+    if as_csv:
+        click.echo(store.to_csv(rows), nl=False)
+    else:
+        emit_json([r.model_dump(mode="json") for r in rows])
+
+
+COMMANDS = [probe, measurements]

@@ -1,0 +1,198 @@
+"""Run probes (isolated, stored) for `advisor probe` and `advisor plan --probe`; derive local corrections."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import time
+import uuid
+from pathlib import Path
+
+from ..errors import BackendMissing, InputError
+from ..schemas import Constraints, Plan, ModelSpec
+from . import models, store
+from .backends import REQUIRES, missing_module
+from .env import environment, fingerprint
+from .isolate import run_phase
+from .spec import PROBE_QUANTS, Measured, ProbeRequest, ProbeResult, canonical
+
+log = logging.getLogger(__name__)
+SPEC_KEYS = ("weights_gib", "peak_memory_gib", "decode_tokens_per_s", "prefill_tokens_per_s", "ppl_increase_pct")
+
+
+def default_threads() -> int:
+    import psutil
+
+    return psutil.cpu_count(logical=False) or 1
+
+
+def check_request(backend: str, quant: str) -> str:
+    if backend not in REQUIRES:
+        raise InputError(f"unknown backend {backend!r}; choose one of {', '.join(REQUIRES)}")
+    q = canonical(backend, quant)
+    if q is None:
+        raise InputError(f"{backend} probes cannot make {quant!r}; choose one of {', '.join(PROBE_QUANTS[backend])}")
+    return q
+
+
+def run_probe(req: ProbeRequest, step=None, save: bool = True) -> ProbeResult:
+    """Convert then measure in two subprocesses; any failure becomes ok=False with its reason. step(msg) reports."""
+    step = step or (lambda msg: None)
+    t0 = time.perf_counter()
+    req = req.model_copy(update={"quant": check_request(req.backend, req.quant)})
+    base = dict(backend=req.backend, quant=req.quant, env=environment(req.threads))
+    gone = missing_module(req.backend)
+    if gone:
+        res = ProbeResult(**base, model=req.model, ok=False, reason=f"backend not installed (no module {gone!r}): "
+                                                    f"install advisor[{req.backend}]")
+        return store.save(res) if save else res
+    pm = models.resolve(req.model)
+    work = models.cache_root() / "runs" / uuid.uuid4().hex[:12]
+    args = ["--backend", req.backend, "--quant", req.quant, "--model", req.model, "--threads", str(req.threads),
+            "--prompt-tokens", str(req.prompt_tokens), "--gen-tokens", str(req.gen_tokens)]
+    try:
+        step(f"{req.backend} {req.quant}: converting")
+        conv = run_phase("convert", args, work, req.timeout_s, req.mem_cap_gib)
+        meas = None
+        if conv.ok:
+            step(f"{req.backend} {req.quant}: measuring")
+            meas = run_phase("measure", args, work, req.timeout_s, req.mem_cap_gib)
+        bad = conv if not conv.ok else meas
+        ok = bad is None or bad.ok
+        measured = _measured(conv.data, meas.data if meas and meas.ok else {}, Path(conv.data.get("artifact", "")))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    res = ProbeResult(**base, model=pm.name, ok=ok, reason=None if ok else bad.reason, measured=measured,
+                      predicted=predict_probe(pm, req) if ok else None, wall_s=round(time.perf_counter() - t0, 2))
+    return store.save(res) if save else res
+
+
+def _measured(c: dict, m: dict, artifact: Path) -> Measured:
+    # the artifact's folder holds exactly what the backend wrote (GGUF; ONNX; IR .xml + .bin; MLX folder)
+    size = models.dir_bytes(artifact.parent if artifact.is_file() else artifact) if artifact.name and artifact.exists() else None
+    keep = {k: m.get(k) for k in ("peak_memory_gib", "decode_tokens_per_s", "prefill_tokens_per_s",
+                                  "ppl_increase_pct", "kld", "top1_agreement", "perplexity", "perplexity_ref",
+                                  "load_s")}
+    notes = list(c.get("notes", []))
+    if c.get("model_build"):
+        notes.append(f"probe model built this run: {c['model_build']}")
+    return Measured(**keep, file_bytes=size, weights_gib=size / 2**30 if size else None, convert_s=c.get("convert_s"),
+                    base_convert_s=c.get("base_convert_s"), tensor_types=c.get("tensor_types"),
+                    method=c.get("method"), notes=notes)
+
+
+def predict_probe(pm: models.ProbeModel, req: ProbeRequest) -> dict[str, float] | None:
+    """The advisor's own prediction for the probe model on this machine (--device auto, shipped calibration)."""
+    from ..calibration import load_calibration
+    from ..detect import detect_profile
+    from ..knowledge import load_knowledge
+    from ..predict import Workload, predict
+    from ..resolve import spec_from_config_dir
+
+    try:
+        spec = spec_from_config_dir(pm.hf_dir)
+        kb = load_knowledge()
+        if kb.format(req.backend, req.quant) is None:
+            return None
+        work = Workload(context=req.prompt_tokens + req.gen_tokens, prompt_tokens=req.prompt_tokens,
+                        gen_tokens=req.gen_tokens)
+        pred, _ = predict(detect_profile(), spec, req.backend, "cpu", req.quant, work, kb, load_calibration())
+    except Exception as exc:  # a prediction problem must not lose a measurement
+        log.warning("no prediction for the probe model: %s", exc)
+        return None
+    return {k: getattr(pred, k).value for k in SPEC_KEYS}
+
+
+def require_backend(backend: str) -> None:
+    gone = missing_module(backend)
+    if gone:
+        raise BackendMissing(backend, gone)
+
+
+# ------------------------------------------------------------------ plan --probe
+def probe_plan(plan: Plan, spec: ModelSpec, top: int = 3, progress: bool = True, **req_kw) -> Plan:
+    """Probe the first `top` candidates this machine can run; fill Candidate.measured; never raise for a probe."""
+    model = _probe_model_for(spec)
+    threads = req_kw.pop("threads", None) or default_threads()
+    picked = [i for i, c in enumerate(plan.candidates) if c.runs_here and canonical(c.backend, c.quant)][:top]
+    cands = list(plan.candidates)
+    with _progress(progress) as step:
+        for i in picked:
+            c = cands[i]
+            req = ProbeRequest(backend=c.backend, quant=canonical(c.backend, c.quant), model=model, threads=threads,
+                               **req_kw)
+            res = run_probe(req, step=step)
+            cands[i] = c.model_copy(update={"measured": measured_dict(res),
+                                            "reasons": [*c.reasons, probe_reason(res)]})
+    out = plan.model_copy(update={"candidates": cands})
+    if progress:
+        from .report import comparison_table
+        from rich.console import Console
+
+        Console(stderr=True).print(comparison_table([cands[i] for i in picked]))
+    return out
+
+
+def _probe_model_for(spec: ModelSpec) -> str:
+    """The plan's own model when it is a local folder with weights and small enough; else the builtin."""
+    if spec.origin == "local" and spec.source:
+        d = Path(spec.source).parent
+        from ..architecture import count_params
+
+        if (any(d.glob("*.safetensors")) or any(d.glob("*.bin"))) and count_params(spec).total < 0.6e9:
+            return str(d)
+    return "builtin"
+
+
+def measured_dict(res: ProbeResult) -> dict:
+    d = {"ok": res.ok, "reason": res.reason, "probe_model": res.model, "probe_id": res.id,
+         **res.measured.model_dump(exclude_none=True), "predicted_for_probe_model": res.predicted}
+    if res.ok and res.predicted:
+        d["measured_over_predicted"] = {k: round(getattr(res.measured, k) / res.predicted[k], 3)
+                                        for k in ("decode_tokens_per_s", "prefill_tokens_per_s", "weights_gib")
+                                        if getattr(res.measured, k) and res.predicted.get(k)}
+    return d
+
+
+def probe_reason(res: ProbeResult) -> str:
+    if not res.ok:
+        return f"probe failed: {res.reason}"
+    m = res.measured
+    speed = f"{m.decode_tokens_per_s:.1f} tok/s decode, " if m.decode_tokens_per_s else ""
+    return (f"probe on {res.model}: {speed}KL {m.kld:.4f}, top-1 {m.top1_agreement:.3f}, "
+            f"{m.weights_gib * 1024:.1f} MiB")
+
+
+class _progress:
+    """Rich progress on stderr (or nothing); yields step(msg)."""
+
+    def __init__(self, enabled: bool):
+        self.enabled, self.p, self.task = enabled, None, None
+
+    def __enter__(self):
+        if not self.enabled:
+            return lambda msg: None
+        from rich.console import Console
+        from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+        self.p = Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                          console=Console(stderr=True), transient=True)
+        self.p.__enter__()
+        self.task = self.p.add_task("probing", total=None)
+        return lambda msg: self.p.update(self.task, description=msg)
+
+    def __exit__(self, *exc):
+        if self.p:
+            self.p.__exit__(*exc)
+        return False
+
+
+# ------------------------------------------------------------------ recalibration
+def local_calibration(cal, dev):
+    """Corrections from this machine's stored probes, applied only to --device auto (dev.id == 'this-machine')."""
+    if dev.id != "this-machine":
+        return cal
+    from .recalibrate import LocalCalibration, corrections
+
+    corr, counts = corrections(store.load(machine=fingerprint(), ok_only=True))
+    return LocalCalibration.wrap(cal, corr, counts) if corr else cal

@@ -1,0 +1,96 @@
+"""Probe results in SQLite: user_data_dir()/measurements.sqlite, WAL mode, one transaction per write."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sqlite3
+from contextlib import closing
+from pathlib import Path
+
+from .. import paths
+from ..errors import AdvisorError
+from .spec import ProbeResult
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS probes (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  created TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
+  machine TEXT NOT NULL,
+  backend TEXT NOT NULL,
+  quant TEXT NOT NULL,
+  model TEXT NOT NULL,
+  ok INTEGER NOT NULL,
+  reason TEXT,
+  result TEXT NOT NULL,
+  env TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS probes_machine ON probes(machine, backend, quant);
+"""
+CSV_COLUMNS = ("id", "created", "backend", "quant", "model", "ok", "reason", "weights_gib", "peak_memory_gib",
+               "decode_tokens_per_s", "prefill_tokens_per_s", "ppl_increase_pct", "kld", "top1_agreement",
+               "perplexity", "convert_s", "load_s", "pred_decode_tokens_per_s", "pred_prefill_tokens_per_s",
+               "pred_ppl_increase_pct", "machine")
+
+
+def db_path() -> Path:
+    return paths.user_data_dir() / "measurements.sqlite"
+
+
+def connect(path: Path | None = None) -> sqlite3.Connection:
+    p = path or db_path()
+    try:
+        p.parent.mkdir(parents=True, exist_ok=True)
+        con = sqlite3.connect(p, timeout=30)
+        con.execute("PRAGMA journal_mode=WAL")
+        con.executescript(SCHEMA)
+    except (OSError, sqlite3.Error) as exc:
+        raise AdvisorError(f"cannot open the measurement store {p} ({exc}); set ADVISOR_DATA_DIR to a writable folder")
+    return con
+
+
+def save(res: ProbeResult, path: Path | None = None) -> ProbeResult:
+    body = res.model_dump(mode="json", exclude={"env", "id", "created"})
+    with closing(connect(path)) as con, con:  # `with con`: one transaction, committed or rolled back
+        cur = con.execute(
+            "INSERT INTO probes(machine, backend, quant, model, ok, reason, result, env) VALUES (?,?,?,?,?,?,?,?)",
+            (res.env.get("fingerprint", "?"), res.backend, res.quant, res.model, int(res.ok), res.reason,
+             json.dumps(body), json.dumps(res.env)))
+        rid = cur.lastrowid
+        created = con.execute("SELECT created FROM probes WHERE id=?", (rid,)).fetchone()[0]
+    return res.model_copy(update={"id": rid, "created": created})
+
+
+def load(machine: str | None = None, ok_only: bool = False, path: Path | None = None) -> list[ProbeResult]:
+    q, args = "SELECT id, created, result, env FROM probes WHERE 1=1", []
+    if machine:
+        q += " AND machine=?"
+        args.append(machine)
+    if ok_only:
+        q += " AND ok=1"
+    with closing(connect(path)) as con:
+        rows = con.execute(q + " ORDER BY id", args).fetchall()
+    return [ProbeResult.model_validate({**json.loads(r), "id": i, "created": c, "env": json.loads(e)})
+            for i, c, r, e in rows]
+
+
+def flat(r: ProbeResult) -> dict:
+    m, p = r.measured, r.predicted or {}
+    row = {"id": r.id, "created": r.created, "backend": r.backend, "quant": r.quant, "model": r.model, "ok": r.ok,
+           "reason": r.reason, "machine": r.env.get("fingerprint")}
+    for k in CSV_COLUMNS:
+        if k.startswith("pred_"):
+            row[k] = p.get(k[5:])
+        elif k not in row:
+            row[k] = getattr(m, k, None)
+    return row
+
+
+def to_csv(rows: list[ProbeResult]) -> str:
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=CSV_COLUMNS, lineterminator="\n")
+    w.writeheader()
+    for r in rows:
+        w.writerow(flat(r))
+    return buf.getvalue()
