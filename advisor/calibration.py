@@ -145,8 +145,9 @@ class Calibration:
         return mid, mid * math.exp(lo * widen), mid * math.exp(hi * widen), f"log-linear fit on bandwidth and size ({basis})"
 
     # ----------------------------------------------------------- quality
-    def quality(self, fmt, params_b: float) -> tuple[float, float, float, str]:
-        """Perplexity increase in % (mid, low, high, basis)."""
+    def quality(self, fmt, params_b: float, architecture: str | None = None) -> tuple[float, float, float, str]:
+        """Perplexity increase in % (mid, low, high, basis); probe corrections apply per backend, quant and
+        architecture."""
         quant = (fmt.quality_proxy or fmt.quant).upper() if fmt.backend != "llamacpp" else fmt.quant.upper()
         if fmt.family == "float":
             return 0.0, 0.0, 0.1, "unquantized (16-bit): no loss beyond rounding"
@@ -154,6 +155,7 @@ class Calibration:
         if a is None:
             raise KnowledgeError(f"no quality prior for {quant}; add it to knowledge/data/quant_quality.csv and rerun calibrate")
         y = a + self.q["slope_log_params"] * math.log(max(params_b, 0.01))
+        y += self.local.get(f"quality:{fmt.backend}:{fmt.quant.upper()}:{architecture}", 0.0)
         lo, hi = self.q["resid"]
         widen = fmt.quality_uncertainty
         mid = math.exp(y)

@@ -94,3 +94,17 @@ def suggest(cands: list[Candidate], model: ModelSpec, cons: Constraints, kb: Kno
         out.append(f"the most accurate candidate loses +{best.ppl_increase_pct.value:.2f}% perplexity "
                    f"({best.backend} {best.quant}): raise --max-quality-loss")
     return out
+
+
+def attach_measurements(plan: Plan, probed: Plan) -> Plan:
+    """Carry probe measurements (and their reason lines) from `probed` onto the same candidates of `plan`."""
+    found = {(c.backend, c.quant, c.compute): c for c in probed.candidates if c.measured}
+    cands = []
+    for c in plan.candidates:
+        p = found.get((c.backend, c.quant, c.compute))
+        if p is None:
+            cands.append(c)
+            continue
+        extra = [r for r in p.reasons if r not in c.reasons]
+        cands.append(c.model_copy(update={"measured": p.measured, "reasons": [*c.reasons, *extra]}))
+    return plan.model_copy(update={"candidates": cands})

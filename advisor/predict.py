@@ -142,7 +142,7 @@ def predict(
     p_mid, p_lo, p_hi, p_basis = cal.prefill(feats)
     prefill = Estimate(value=round(p_mid, 3), low=round(p_lo, 3), high=round(p_hi, 3), basis=p_basis)
 
-    q_mid, q_lo, q_hi, q_basis = cal.quality(fmt, pc.total / 1e9)
+    q_mid, q_lo, q_hi, q_basis = cal.quality(fmt, pc.total / 1e9, model.architecture)
     quality = Estimate(value=round(q_mid, 4), low=round(q_lo, 4), high=round(q_hi, 4), basis=q_basis)
 
     if model.is_moe:

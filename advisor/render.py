@@ -85,6 +85,14 @@ def plan_markdown(plan: Plan, limit: int | None = None) -> str:
     lines += ["", "Intervals are 80 %; * marks the Pareto front (memory, decode speed, quality).", "",
               "## Decision path", ""]
     lines += [f"1. {p}" for p in plan.decision_path]
+    probed = [c for c in plan.candidates if c.measured]
+    if probed:
+        lines += ["", "## Probes on this machine", "",
+                  "Measured on the probe model, next to the advisor's prediction for that model on this machine.", "",
+                  "| backend | quant | status | decode tok/s meas / pred | prefill tok/s meas / pred | MiB meas / pred | KL | top-1 |",
+                  "|---|---|---|---|---|---|---|---|"]
+        for c in probed:
+            lines.append(_probe_row(c))
     if plan.eliminated:
         lines += ["", "## Eliminated", ""] + [f"- **{e.backend}**: {e.reason} (`{e.rule}`)" for e in plan.eliminated]
     if plan.suggestions:
@@ -97,6 +105,21 @@ def plan_markdown(plan: Plan, limit: int | None = None) -> str:
             [("weights", "weights_gib"), ("peak memory", "peak_memory_gib"), ("decode", "decode_tokens_per_s"),
              ("prefill", "prefill_tokens_per_s"), ("quality", "ppl_increase_pct")]]
     return "\n".join(lines) + "\n"
+
+
+def _probe_row(c: Candidate) -> str:
+    m = c.measured or {}
+    if not m.get("ok"):
+        return f"| {c.backend} | {c.quant} | failed: {m.get('reason')} | | | | | |"
+    p = m.get("predicted_for_probe_model") or {}
+
+    def pair(key: str, scale: float = 1.0) -> str:
+        a, b = m.get(key), p.get(key)
+        return " / ".join("-" if v is None else num(v * scale) for v in (a, b))
+
+    kl, top1 = m.get("kld"), m.get("top1_agreement")
+    return (f"| {c.backend} | {c.quant} | ok | {pair('decode_tokens_per_s')} | {pair('prefill_tokens_per_s')} | "
+            f"{pair('weights_gib', 1024)} | {'-' if kl is None else num(kl)} | {'-' if top1 is None else num(top1)} |")
 
 
 def candidate_detail(c: Candidate) -> list[str]:

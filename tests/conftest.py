@@ -13,6 +13,14 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _private_measurement_store(tmp_path_factory):
+    """Plans read stored probes: give the test session its own, empty store (the probe model cache stays shared)."""
+    if not os.environ.get("ADVISOR_DATA_DIR"):
+        os.environ["ADVISOR_DATA_DIR"] = str(tmp_path_factory.mktemp("advisor-data"))
+    yield
+
+
 class Result:
     def __init__(self, code: int, out: str, err: str):
         self.code, self.out, self.err = code, out, err

@@ -38,15 +38,14 @@ def plan(device, model, probe, probe_top, emit_dir, force, as_json, as_markdown,
         raise click.UsageError("choose one of --json and --markdown")
     cons = constraints_from(kw)
     kb, cal, dev, spec = load_inputs(device, model)
-    if probe:
-        from ..probe.runner import local_calibration
+    from ..planner import attach_measurements
+    from ..probe.runner import local_calibration, probe_plan
 
-        cal = local_calibration(cal, dev)
-    result = make_plan(dev, spec, cons, kb, cal)
+    result = make_plan(dev, spec, cons, kb, local_calibration(cal, dev))
     if probe:
-        from ..probe.runner import probe_plan
-
-        result = probe_plan(result, spec, top=probe_top, progress=not as_json)
+        probed = probe_plan(result, spec, top=probe_top, progress=not as_json)
+        # the new measurements recalibrate this machine's speeds and the format's quality: plan again
+        result = attach_measurements(make_plan(dev, spec, cons, kb, local_calibration(cal, dev)), probed)
     if emit_dir is not None:
         from ..emit import emit_plan_scripts
 
@@ -77,9 +76,11 @@ def predict(device, model, backend, quant, compute, as_json, **kw):
     from ..planner import predict_one
     from ..render import candidate_detail
 
+    from ..probe.runner import local_calibration
+
     cons = constraints_from(kw)
     kb, cal, dev, spec = load_inputs(device, model)
-    cand = predict_one(dev, spec, backend.lower(), quant, cons, kb, cal, compute)
+    cand = predict_one(dev, spec, backend.lower(), quant, cons, kb, local_calibration(cal, dev), compute)
     if as_json:
         emit_json(cand)
     else:

@@ -27,6 +27,26 @@ def corrections(results: list[ProbeResult]) -> tuple[dict[str, float], dict[str,
     return corr, {k: len(v) for k, v in logs.items() if v}
 
 
+def quality_corrections(results: list[ProbeResult], arch_of) -> tuple[dict[str, float], dict[str, int]]:
+    """Mean log(measured / predicted perplexity increase) per backend, quant and architecture, shrunk toward 0.
+
+    Only probes whose reference perplexity is meaningful (a real trained model, not the 2-layer test cut) count.
+    `arch_of(model_name)` gives the probe model's architecture (config.json model_type) or None.
+    """
+    logs: dict[str, list[float]] = defaultdict(list)
+    for r in sorted(results, key=lambda r: r.id or 0, reverse=True):
+        m = r.measured
+        p = (r.predicted or {}).get("ppl_increase_pct")
+        if not (r.ok and m.ppl_increase_pct and p and m.perplexity_ref and m.perplexity_ref < 1000):
+            continue
+        arch = arch_of(r.model)
+        key = f"quality:{r.backend}:{r.quant.upper()}:{arch}"
+        if arch and len(logs[key]) < LAST_N:
+            logs[key].append(math.log(max(m.ppl_increase_pct, 1e-3) / max(p, 1e-3)))
+    corr = {k: sum(v) / (len(v) + PRIOR) for k, v in logs.items() if v}
+    return corr, {k: len(v) for k, v in logs.items() if v}
+
+
 class LocalCalibration(Calibration):
     """The shipped calibration plus this machine's probe corrections, named in each speed basis."""
 
@@ -44,6 +64,14 @@ class LocalCalibration(Calibration):
             return basis
         return (f"{basis}; x{math.exp(self.local[key]):.2f} local correction from {self.counts.get(key, 0)} "
                 f"probe(s) on this machine")
+
+    def quality(self, fmt, params_b: float, architecture: str | None = None):
+        mid, lo, hi, basis = super().quality(fmt, params_b, architecture)
+        key = f"quality:{fmt.backend}:{fmt.quant.upper()}:{architecture}"
+        if key in self.local and fmt.family != "float":
+            basis += (f"; x{math.exp(self.local[key]):.2f} from {self.counts.get(key, 0)} probe(s) of "
+                      f"{fmt.backend} {fmt.quant} on a {architecture} model here")
+        return mid, lo, hi, basis
 
     def decode(self, f: SpeedFeatures):
         mid, lo, hi, basis = super().decode(f)

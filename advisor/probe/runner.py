@@ -189,10 +189,26 @@ class _progress:
 
 # ------------------------------------------------------------------ recalibration
 def local_calibration(cal, dev):
-    """Corrections from this machine's stored probes, applied only to --device auto (dev.id == 'this-machine')."""
-    if dev.id != "this-machine":
-        return cal
-    from .recalibrate import LocalCalibration, corrections
+    """Corrections from stored probes: speed only for --device auto (dev.id == 'this-machine'), where the probes
+    ran; quality (per backend, quant and architecture) for any device, since quality does not depend on it."""
+    from .recalibrate import LocalCalibration, corrections, quality_corrections
 
-    corr, counts = corrections(store.load(machine=fingerprint(), ok_only=True))
+    results = store.load(ok_only=True)
+    corr, counts = quality_corrections(results, _architecture_of)
+    if dev.id == "this-machine":
+        here = fingerprint()
+        speed, speed_counts = corrections([r for r in results if r.env.get("fingerprint") == here])
+        corr, counts = {**corr, **speed}, {**counts, **speed_counts}
     return LocalCalibration.wrap(cal, corr, counts) if corr else cal
+
+
+def _architecture_of(model_name: str) -> str | None:
+    """config.json model_type of a stored probe's model (builtin names or a local folder), or None."""
+    import json
+
+    arg = next((a for a, (name, _) in models.BUILTINS.items() if name == model_name), model_name)
+    try:
+        pm = models.resolve(arg)
+        return json.loads((pm.hf_dir / "config.json").read_text()).get("model_type")
+    except Exception:  # an unknown or deleted probe model just gives no quality correction
+        return None
