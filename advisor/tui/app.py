@@ -95,7 +95,8 @@ class AdvisorApp(App[Plan | None]):
 
         lib = self.library
         try:
-            self.plan = await asyncio.to_thread(make_plan, self.device, self.model, cons, lib.kb, lib.cal)
+            cal = _recalibrated(lib.cal, self.device)
+            self.plan = await asyncio.to_thread(make_plan, self.device, self.model, cons, lib.kb, cal)
         except AdvisorError as exc:
             self.notify(str(exc), title="cannot plan", severity="error", timeout=10)
             return "goals"
@@ -133,3 +134,12 @@ def build_app(library: Library | None = None, detect: Callable[[], DeviceProfile
 def run() -> Plan | None:
     """`advisor tui`: run the questionnaire in the terminal."""
     return build_app().run()
+
+
+def _recalibrated(cal: Calibration, device) -> Calibration:
+    """Stored probes recalibrate, as in `advisor plan`; without the probe package the shipped calibration."""
+    try:
+        from ..probe.runner import local_calibration
+    except ImportError:
+        return cal
+    return local_calibration(cal, device)

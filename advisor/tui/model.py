@@ -5,20 +5,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from textual import on, work
-from textual.app import ComposeResult
+from textual import on
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
-from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Input, Static
-from textual.worker import Worker, WorkerState
+from textual.widgets import DataTable, Input
 
-from ..errors import AdvisorError
 from ..knowledge import Knowledge
 from ..resolve import HUB_ID
 from ..schemas import ModelSpec
 from .figures import model_figures
-from .search import fuzzy_filter
+from .picker import PickerScreen
 
 HINT = "↑↓ move · Enter choose · or a folder, a .gguf file, a Hugging Face id org/name"
 
@@ -39,7 +34,7 @@ def check_source(text: str) -> tuple[str, str | None]:
     return "search", None
 
 
-class ModelScreen(Screen[ModelSpec | None]):
+class ModelScreen(PickerScreen[ModelSpec | None]):
     """Pick the model to deploy."""
 
     SUB_TITLE = "2/4 · model"
@@ -52,54 +47,34 @@ class ModelScreen(Screen[ModelSpec | None]):
         Binding("down", "move(1)", "Down", show=False),
         Binding("up", "move(-1)", "Up", show=False),
     ]
+    NAME = "model"
+    PLACEHOLDER = "search: llama 1b, qwen, gemma... or ./model-dir, model.gguf, org/name"
+    HINT = HINT
+    COLUMNS = ("model", "params", "arch")
+    NO_MATCH = "no catalogue match"
 
     def __init__(self, kb: Knowledge, current: ModelSpec | None = None):
         super().__init__()
-        self.models = kb.models
+        self.items = self.models = kb.models
         self.kb = kb
         self.current = current
 
-    def compose(self) -> ComposeResult:
-        yield Header()
-        with Vertical(classes="step"):
-            yield Input(placeholder="search: llama 1b, qwen, gemma... or ./model-dir, model.gguf, org/name",
-                        id="model-search")
-            yield Static(HINT, id="model-message", classes="message")
-            with Horizontal(classes="picker"):
-                yield DataTable(cursor_type="row", zebra_stripes=True, id="model-table")
-                yield Static(id="model-figures", classes="figures")
-        yield Footer()
-
     def on_mount(self) -> None:
-        table = self.query_one(DataTable)
-        table.add_columns("model", "params", "arch")
-        self._fill("")
-        if self.current and self.current.id in self.models:
-            table.move_cursor(row=table.get_row_index(self.current.id))
-        self.query_one(Input).focus()
+        self.select_initial(self.current.id if self.current else None)
 
-    def _fill(self, query: str) -> None:
-        table = self.query_one(DataTable)
-        table.clear()
-        found = fuzzy_filter(self.models.values(), query, lambda m: f"{m.id} {m.name or ''} {m.architecture}",
-                             key=lambda m: m.id)
-        for m in found:
-            table.add_row(m.id, f"{m.params_b:g} B" if m.params_b else "?", m.architecture, key=m.id)
-        self._show(found[0] if found else None)
+    def row(self, m: ModelSpec) -> tuple[str, ...]:
+        return m.id, f"{m.params_b:g} B" if m.params_b else "?", m.architecture
 
-    def _show(self, spec: ModelSpec | None) -> None:
-        self.query_one("#model-figures", Static).update(model_figures(spec) if spec else "no catalogue match")
+    def haystack(self, m: ModelSpec) -> str:
+        return f"{m.id} {m.name or ''} {m.architecture}"
 
-    def _say(self, text: str, error: bool = False) -> None:
-        msg = self.query_one("#model-message", Static)
-        msg.update(text)
-        msg.set_class(error, "error")
+    def figures(self, m: ModelSpec) -> str:
+        return model_figures(m)
 
-    def _highlighted(self) -> ModelSpec | None:
-        table = self.query_one(DataTable)
-        if table.row_count == 0:
-            return None
-        return self.models.get(str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value))
+    def load(self, arg: str) -> ModelSpec:
+        from ..resolve import resolve_model
+
+        return resolve_model(arg, self.kb)
 
     @on(Input.Changed, "#model-search")
     def _typed(self, event: Input.Changed) -> None:
@@ -116,19 +91,6 @@ class ModelScreen(Screen[ModelSpec | None]):
             self._say(f"no catalogue model matches {text!r}; or give a folder, a .gguf path, or org/name", error=True)
         else:
             self._say(HINT)
-
-    @on(DataTable.RowHighlighted, "#model-table")
-    def _highlight(self, event: DataTable.RowHighlighted) -> None:
-        self._show(self.models.get(str(event.row_key.value)))
-
-    @on(DataTable.RowSelected, "#model-table")
-    def _selected(self, event: DataTable.RowSelected) -> None:
-        self.dismiss(self.models[str(event.row_key.value)])
-
-    def action_move(self, step: int) -> None:
-        table = self.query_one(DataTable)
-        if table.row_count:
-            table.move_cursor(row=max(0, min(table.cursor_row + step, table.row_count - 1)))
 
     def action_back(self) -> None:
         self.dismiss(None)
@@ -152,23 +114,3 @@ class ModelScreen(Screen[ModelSpec | None]):
 
     def _by_repo(self, repo: str) -> ModelSpec | None:
         return next((m for m in self.models.values() if (m.hf_repo or "").lower() == repo.lower()), None)
-
-    @work(thread=True, exclusive=True, group="resolve", exit_on_error=False)
-    def _resolve(self, arg: str) -> None:
-        from ..resolve import resolve_model
-
-        try:
-            spec = resolve_model(arg, self.kb)
-        except AdvisorError as exc:
-            self.app.call_from_thread(self._say, str(exc), True)
-            return
-        self.app.call_from_thread(self._chosen, spec)
-
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.state == WorkerState.ERROR:
-            self._say(f"cannot read the model: {event.worker.error!r}", error=True)
-
-    def _chosen(self, spec: ModelSpec) -> None:
-        self._show(spec)
-        self.dismiss(spec)
-
