@@ -42,7 +42,7 @@ def plan_table(plan: Plan, limit: int | None = 12):
     t = Table(title=f"{plan.model.name or plan.model.id} on {plan.device.name}", box=box.SIMPLE_HEAD, pad_edge=False,
               padding=(0, 1), caption="value over its 80 % interval; decode/prefill in tokens/s; * = Pareto front",
               collapse_padding=True)
-    for col, just in [("#", "right"), ("backend", "left"), ("quant", "left"), ("unit", "left"), ("ok", "center"),
+    for col, just in [("backend", "left"), ("quant", "left"), ("unit", "left"), ("ok", "center"),
                       ("GiB", "right"), ("decode/s", "right"), ("prefill/s", "right"), ("ppl+%", "right"),
                       ("score", "right")]:
         t.add_column(col, justify=just, no_wrap=True, overflow="ellipsis",
@@ -50,7 +50,7 @@ def plan_table(plan: Plan, limit: int | None = 12):
     for i, c in candidate_rows(plan, limit):
         ok = "[green]✓[/]" if c.feasible else "[red]✗[/]"
         mark = "*" if c.pareto else ""
-        t.add_row(str(i), c.backend, c.quant + mark, c.compute, ok, short(c.peak_memory_gib),
+        t.add_row(c.backend, c.quant + mark, c.compute, ok, short(c.peak_memory_gib),
                   short(c.decode_tokens_per_s), short(c.prefill_tokens_per_s), short(c.ppl_increase_pct),
                   f"{c.score:.2f}")
     return t
