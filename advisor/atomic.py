@@ -1,16 +1,26 @@
-"""Atomic file writes: a temp file in the same folder, fsync, rename. Readers never see half a file."""
+"""Atomic file writes (a temp file in the same folder, fsync, rename: readers never see half a file), and the
+full-disk note that write failures carry."""
 
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
 
-def _default_mode() -> int:
+def _read_umask() -> int:
     umask = os.umask(0)
     os.umask(umask)
-    return 0o666 & ~umask
+    return umask
+
+
+# read once, at import (single-threaded): os.umask is process-wide, so reading it later could race other threads
+_UMASK = _read_umask()
+
+
+def _default_mode() -> int:
+    return 0o666 & ~_UMASK
 
 
 def write_text_atomic(path: Path, text: str, mode: int | None = None) -> None:
@@ -31,3 +41,35 @@ def write_text_atomic(path: Path, text: str, mode: int | None = None) -> None:
         except FileNotFoundError:
             pass
         raise
+    _fsync_dir(path.parent)
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Make the rename itself durable (a power cut after return keeps the new file); best effort."""
+    try:
+        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+LOW_DISK_BYTES = 4 * 2**20
+
+
+def full_disk_note(path: Path, setting: str) -> str:
+    """'; the disk holding PATH is full ...' when it has under 4 MiB free, else ''. Libraries often report ENOSPC
+    as an opaque I/O error (llama.cpp: iostream error; SQLite: disk I/O error), so failures add this."""
+    path = Path(path)
+    probe = next((p for p in (path, *path.parents) if p.exists()), None)
+    try:
+        free = shutil.disk_usage(probe).free if probe is not None else LOW_DISK_BYTES
+    except OSError:
+        return ""
+    if free >= LOW_DISK_BYTES:
+        return ""
+    return f"; the disk holding {path} is full ({free / 2**20:.1f} MiB free): free space or set {setting} elsewhere"

@@ -27,9 +27,16 @@ def make_plan(dev: DeviceProfile, model: ModelSpec, cons: Constraints, kb: Knowl
     cands = rank(items, cons)
     plan = Plan(
         device=dev, model=model, constraints=cons, candidates=cands, eliminated=dec.eliminated,
-        decision_path=dec.path, suggestions=suggest(cands, model, cons, kb), summary=summarize(cands, dev, model),
+        decision_path=dec.path, suggestions=suggest(cands, model, cons, kb, _usable(dev, dec, kb)),
+        summary=summarize(cands, dev, model),
     )
     return plan
+
+def _usable(dev: DeviceProfile, dec, kb: Knowledge) -> float:
+    """The most memory any admitted route can use."""
+    units = {r.compute for r in dec.routes} or {"cpu"}
+    return max(kb.usable_gib(dev.class_, capacity_gib(dev, u)) for u in units)
+
 
 def predict_one(dev: DeviceProfile, model: ModelSpec, backend: str, quant: str, cons: Constraints, kb: Knowledge,
                 cal: Calibration, compute: str | None = None) -> Candidate:
@@ -64,7 +71,22 @@ def summarize(cands: list[Candidate], dev: DeviceProfile, model: ModelSpec) -> s
             f"~{b.decode_tokens_per_s.value:.1f} tok/s decode, {b.peak_memory_gib.value:.2f} GiB peak, "
             f"+{b.ppl_increase_pct.value:.1f}% perplexity ({len(ok)} of {len(cands)} candidates feasible).")
 
-def suggest(cands: list[Candidate], model: ModelSpec, cons: Constraints, kb: Knowledge) -> list[str]:
+def _smaller_models(model: ModelSpec, smallest: Candidate, cons: Constraints, kb: Knowledge, usable_gib: float) -> str:
+    """Catalogue models that should fit: peak memory scales with parameters (weights) at the same quantization;
+    the KV cache and buffers are kept as they are, so the estimate errs on the safe side."""
+    total = count_params(model).total
+    fixed = smallest.peak_memory_gib.value - smallest.weights_gib.value
+    budget = min(usable_gib, cons.max_memory_gb or usable_gib) - fixed
+    per_param = smallest.weights_gib.value / total
+    fits = [m for m in kb.models.values() if count_params(m).total < total and count_params(m).total * per_param < budget * 0.9]
+    fits.sort(key=lambda m: -count_params(m).total)
+    if not fits:
+        return "no catalogue model fits this memory at that quantization: pick a device with more memory"
+    return "smaller models from the catalogue that should fit: " + ", ".join(m.id for m in fits[:3])
+
+
+def suggest(cands: list[Candidate], model: ModelSpec, cons: Constraints, kb: Knowledge,
+            usable_gib: float = float("inf")) -> list[str]:
     """When nothing is feasible: what to relax, concretely."""
     if not cands:
         return ["no toolchain can run this model on this device: see the eliminated backends and their reasons"]
@@ -78,19 +100,16 @@ def suggest(cands: list[Candidate], model: ModelSpec, cons: Constraints, kb: Kno
                    f"{smallest.peak_memory_gib.value:.2f} GiB: pick a smaller model or a device with more memory")
         if cons.context > 2048:
             out.append(f"shorten the context (--context {cons.context} -> 2048) to shrink the KV cache")
-        total = count_params(model).total
-        smaller = sorted((m for m in kb.models.values() if count_params(m).total < total * 0.6),
-                         key=lambda m: -count_params(m).total)[:3]
-        if smaller:
-            out.append("smaller models from the catalogue: " + ", ".join(m.id for m in smaller))
+        out.append(_smaller_models(model, smallest, cons, kb, usable_gib))
     if any(any("decode" in v for v in c.violations) for c in cands):
         best = max(cands, key=lambda c: c.decode_tokens_per_s.value)
         out.append(f"the fastest candidate reaches ~{best.decode_tokens_per_s.value:.1f} tok/s "
                    f"({best.backend} {best.quant}): lower --min-decode-tps or pick a smaller model")
     if any(any("prefill" in v for v in c.violations) for c in cands):
         out.append("lower --min-prefill-tps, or use a device with a GPU/NPU for prompt processing")
-    if any(any("perplexity" in v for v in c.violations) for c in cands):
-        best = min(cands, key=lambda c: c.ppl_increase_pct.value)
+    best_q = min(cands, key=lambda c: c.ppl_increase_pct.value)
+    if any("perplexity" in v for v in best_q.violations):
+        best = best_q
         out.append(f"the most accurate candidate loses +{best.ppl_increase_pct.value:.2f}% perplexity "
                    f"({best.backend} {best.quant}): raise --max-quality-loss")
     return out

@@ -83,15 +83,59 @@ def gguf_blob() -> bytes:
         return p.read_bytes()
 
 
-def store_survival(n_procs: int = 3, per_proc: int = 40) -> tuple[int, int] | None:
-    """(written and acknowledged, lost) across concurrent writers with one SIGKILLed, or None without a store."""
+WRITER = r"""
+import sys
+from advisor.probe import store
+from advisor.probe.spec import Measured, ProbeResult
+tag, n = sys.argv[1], int(sys.argv[2])
+for i in range(n):
+    r = ProbeResult(backend="llamacpp", quant="Q8_0", model=f"{tag}:{i}", ok=True,
+                    measured=Measured(decode_tokens_per_s=float(i), notes=["x" * 2000]), env={"fingerprint": tag})
+    print(tag, i, store.save(r).id, flush=True)  # acknowledged: save() returned, the row is committed
+"""
+
+
+def store_survival(n_procs: int = 3, per_proc: int = 40, seed: int = 0) -> tuple[int, int, str] | None:
+    """(acknowledged, lost, integrity) with `n_procs` writer processes saving at once into one fresh store while a
+    victim writing in an endless loop is SIGKILLed mid-stream; None without the probe store."""
+    import signal
+    import sqlite3
+    import subprocess
+    import threading
+    import time
+
     try:
         from advisor.probe import store  # noqa: F401
     except ImportError:
         return None
-    from benchmarks_store import hammer  # type: ignore[import-not-found]
-
-    return hammer(n_procs, per_proc)
+    rnd = random.Random(seed)
+    with tempfile.TemporaryDirectory() as d:
+        env = {**os.environ, "ADVISOR_DATA_DIR": d, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+        acks: list[list[str]] = []
+        procs = []
+        for w in range(n_procs + 1):
+            victim = w == n_procs
+            p = subprocess.Popen([sys.executable, "-c", WRITER, f"{'victim' if victim else 'writer'}{w}",
+                                  str(10**6 if victim else per_proc)], stdout=subprocess.PIPE,
+                                 stderr=subprocess.DEVNULL, text=True, env=env)
+            t = threading.Thread(target=lambda p=p: acks.extend(line.split() for line in p.stdout), daemon=True)
+            t.start()
+            procs.append((p, t))
+        victim, _ = procs[-1]
+        while not any(a[0].startswith("victim") for a in list(acks)) and victim.poll() is None:
+            time.sleep(0.01)
+        time.sleep(rnd.uniform(0.05, 0.3))  # inside its write loop, most likely inside save()
+        victim.send_signal(signal.SIGKILL)
+        for p, t in procs:
+            p.wait()
+            t.join()
+        con = sqlite3.connect(Path(d) / "measurements.sqlite")
+        integrity = con.execute("PRAGMA integrity_check").fetchone()[0]
+        present = {(m, i) for m, i in con.execute("SELECT model, id FROM probes")}
+        con.close()
+        lost = sum(1 for tag, i, rid in acks if (f"{tag}:{i}", int(rid)) not in present)
+        short = sum(per_proc - sum(1 for a in acks if a[0] == f"writer{w}") for w in range(n_procs))
+        return len(acks), lost + short, integrity
 
 
 def main() -> int:
@@ -105,6 +149,7 @@ def main() -> int:
     first_tb = None
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
+        os.environ["ADVISOR_DATA_DIR"] = str(tmp / "data")  # plans read the store: never the user's own
         for i in range(a.inputs):
             kind = i % 4
             if kind == 0:
@@ -140,12 +185,13 @@ def main() -> int:
     print(f"tracebacks: {tally['traceback']} (must be 0)")
     if first_tb:
         print("first traceback:", first_tb[0], "\n", first_tb[1])
-    lost = store_survival()
+    lost = store_survival(seed=a.seed)
     if lost is None:
         print("measurements lost: n/a (probe store not installed)")
     else:
-        print(f"measurements acknowledged: {lost[0]}, lost: {lost[1]} (must be 0)")
-    return 0 if tally["traceback"] == 0 and (lost is None or lost[1] == 0) else 1
+        print(f"measurements acknowledged: {lost[0]} (3 writers + 1 SIGKILLed mid-write), lost: {lost[1]} (must be 0), "
+              f"integrity_check: {lost[2]}")
+    return 0 if tally["traceback"] == 0 and (lost is None or (lost[1] == 0 and lost[2] == "ok")) else 1
 
 
 if __name__ == "__main__":

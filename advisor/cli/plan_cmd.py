@@ -49,7 +49,13 @@ def plan(device, model, probe, probe_top, emit_dir, force, as_json, as_markdown,
     if emit_dir is not None:
         from ..emit import emit_plan_scripts
 
-        result = emit_plan_scripts(result, emit_dir, force=force)
+        try:
+            result = emit_plan_scripts(result, emit_dir, force=force)
+        except OSError as exc:  # full disk, read-only folder: nothing was written (all or nothing), say why
+            from ..errors import AdvisorError
+
+            raise AdvisorError(f"--emit-scripts {emit_dir}: cannot write ({exc.strerror or exc}); nothing was "
+                               "written: free space or choose another folder") from None
     if as_json:
         emit_json(result)
     elif as_markdown:

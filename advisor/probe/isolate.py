@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -38,47 +39,97 @@ def _tree_rss(proc) -> int:
     return total
 
 
-def run_phase(phase: str, args: list[str], out: Path, timeout_s: float, mem_cap_gib: float) -> PhaseOutcome:
+def run_phase(phase: str, args: list[str], out: Path, timeout_s: float, mem_cap_gib: float,
+              log: Path | None = None) -> PhaseOutcome:
+    """Run the worker's `phase` writing into `out` (its output to `log`, default out/PHASE.log). Never raises for
+    what the worker does (crash, kill, full disk): the outcome carries the reason. An exception in this process
+    (Ctrl-C) kills the worker's tree before it propagates, so nothing is left running."""
     import psutil
 
-    out.mkdir(parents=True, exist_ok=True)
-    log = out / f"{phase}.log"
     cmd = [sys.executable, "-m", "advisor.probe.worker", phase, "--out", str(out), *args]
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONUNBUFFERED": "1"}
-    with open(log, "wb") as fh:
-        p = subprocess.Popen(cmd, stdout=fh, stderr=subprocess.STDOUT, env=env, start_new_session=True)
-        ps = psutil.Process(p.pid)
-        t0, cap, why = time.monotonic(), mem_cap_gib * 2**30, None
-        while p.poll() is None:
-            if time.monotonic() - t0 > timeout_s:
-                why = f"{phase} timed out after {timeout_s:.0f} s (raise --timeout)"
-            elif _tree_rss(ps) > cap:
-                why = f"{phase} exceeded the memory cap of {mem_cap_gib:g} GiB (raise --mem-cap-gib)"
-            if why:
-                _kill(p)
-                break
-            time.sleep(POLL_S)
+    log = log or out / f"{phase}.log"
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        log.parent.mkdir(parents=True, exist_ok=True)
+        fh = open(log, "wb")
+    except OSError as exc:
+        return PhaseOutcome(False, {}, f"{phase}: cannot write in {out} ({exc.strerror or exc}){_disk_note(out)}")
+    with fh:
+        try:
+            p = subprocess.Popen(cmd, stdout=fh, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+        except OSError as exc:
+            return PhaseOutcome(False, {}, f"{phase}: cannot start the worker ({exc.strerror or exc})")
+        why, ps = None, None
+        try:
+            ps = psutil.Process(p.pid)
+            t0, cap = time.monotonic(), mem_cap_gib * 2**30
+            while p.poll() is None:
+                if time.monotonic() - t0 > timeout_s:
+                    why = f"{phase} timed out after {timeout_s:g} s (raise --timeout)"
+                elif _tree_rss(ps) > cap:
+                    why = f"{phase} exceeded the memory cap of {mem_cap_gib:g} GiB (raise --mem-cap-gib)"
+                if why:
+                    _kill(p, ps)
+                    break
+                time.sleep(POLL_S)
+        except BaseException:
+            _kill(p, ps)
+            raise
     if why:
         return PhaseOutcome(False, {}, why)
-    res = out / f"{phase}.json"
-    data = json.loads(res.read_text()) if res.is_file() else {}
-    if p.returncode == 0 and "error" not in data:
+    data = _read_json(out / f"{phase}.json")
+    if p.returncode == 0 and data and "error" not in data:
         return PhaseOutcome(True, data)
     reason = data.get("error") or _crash_reason(p.returncode, log)
-    return PhaseOutcome(False, data, f"{phase}: {reason}", missing=p.returncode == 3)
+    return PhaseOutcome(False, data, f"{phase}: {reason}{_disk_note(out)}", missing=p.returncode == 3)
 
 
-def _kill(p: subprocess.Popen) -> None:
-    import signal
+def _read_json(path: Path) -> dict:
+    """The worker's result, or {} when it wrote none or only part of one (killed, disk full)."""
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
 
+
+def _disk_note(out: Path) -> str:
+    from ..atomic import full_disk_note
+
+    return full_disk_note(out, "ADVISOR_CACHE_DIR")
+
+
+def _kill(p: subprocess.Popen, ps) -> None:
+    """SIGKILL the worker's process group and any descendant that left it (a backend's own sessions)."""
+    import psutil
+
+    try:
+        kids = ps.children(recursive=True) if ps is not None else []
+    except psutil.Error:
+        kids = []
     try:
         os.killpg(p.pid, signal.SIGKILL)  # the worker leads its own session: only its tree goes
     except ProcessLookupError:
         pass
+    for k in kids:
+        try:
+            k.kill()
+        except psutil.Error:
+            pass
     p.wait()
 
 
 def _crash_reason(code: int, log: Path) -> str:
-    tail = log.read_text(errors="replace").strip().splitlines()[-1:] if log.is_file() else []
-    sig = f"killed by signal {-code}" if code < 0 else f"exited {code}"
+    try:
+        tail = log.read_text(errors="replace").strip().splitlines()[-1:]
+    except OSError:
+        tail = []
+    if code < 0:
+        try:
+            sig = f"killed by signal {-code} ({signal.Signals(-code).name})"
+        except ValueError:
+            sig = f"killed by signal {-code}"
+    else:
+        sig = f"exited {code}"
     return f"worker {sig}" + (f": {tail[0][:300]}" if tail else "") + f" (log: {log})"

@@ -8,7 +8,7 @@ import time
 import uuid
 from pathlib import Path
 
-from ..errors import BackendMissing, InputError
+from ..errors import AdvisorError, BackendMissing, InputError
 from ..schemas import Constraints, Plan, ModelSpec
 from . import models, store
 from .backends import REQUIRES, missing_module
@@ -45,26 +45,58 @@ def run_probe(req: ProbeRequest, step=None, save: bool = True) -> ProbeResult:
     if gone:
         res = ProbeResult(**base, model=req.model, ok=False, reason=f"backend not installed (no module {gone!r}): "
                                                     f"install advisor[{req.backend}]")
-        return store.save(res) if save else res
+        return _store(res) if save else res
     pm = models.resolve(req.model)
-    work = models.cache_root() / "runs" / uuid.uuid4().hex[:12]
+    run_id = uuid.uuid4().hex[:12]
+    work, logs = models.cache_root() / "runs" / run_id, models.cache_root() / "logs"
     args = ["--backend", req.backend, "--quant", req.quant, "--model", req.model, "--threads", str(req.threads),
             "--prompt-tokens", str(req.prompt_tokens), "--gen-tokens", str(req.gen_tokens)]
+    phase = lambda name: run_phase(name, args, work, req.timeout_s, req.mem_cap_gib,  # noqa: E731
+                                   log=logs / f"{run_id}-{name}.log")
     try:
         step(f"{req.backend} {req.quant}: converting")
-        conv = run_phase("convert", args, work, req.timeout_s, req.mem_cap_gib)
+        conv = phase("convert")
         meas = None
         if conv.ok:
             step(f"{req.backend} {req.quant}: measuring")
-            meas = run_phase("measure", args, work, req.timeout_s, req.mem_cap_gib)
+            meas = phase("measure")
         bad = conv if not conv.ok else meas
         ok = bad is None or bad.ok
         measured = _measured(conv.data, meas.data if meas and meas.ok else {}, Path(conv.data.get("artifact", "")))
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        shutil.rmtree(work, ignore_errors=True)  # the run's folder goes whatever happened, Ctrl-C included
+    _tidy_logs(logs, run_id, keep=not ok)
     res = ProbeResult(**base, model=pm.name, ok=ok, reason=None if ok else bad.reason, measured=measured,
                       predicted=predict_probe(pm, req) if ok else None, wall_s=round(time.perf_counter() - t0, 2))
-    return store.save(res) if save else res
+    return _store(res) if save else res
+
+
+def _store(res: ProbeResult) -> ProbeResult:
+    """Save a result; when the store cannot take it (full disk, unwritable folder) the measurement is still
+    returned, with a note saying it was not stored and why."""
+    try:
+        return store.save(res)
+    except AdvisorError as exc:
+        log.warning("%s", exc)
+        m = res.measured.model_copy(update={"notes": [*res.measured.notes, f"not stored: {exc}"]})
+        return res.model_copy(update={"measured": m})
+
+
+def _tidy_logs(logs: Path, run_id: str, keep: bool, keep_failed: int = 20) -> None:
+    """A successful run's logs go; a failed run's stay (its reason names them), the newest `keep_failed` runs'."""
+    try:
+        if not keep:
+            for f in logs.glob(f"{run_id}-*.log"):
+                f.unlink()
+            return
+        failed = sorted(logs.glob("*.log"), key=lambda f: f.stat().st_mtime)
+        runs = list(dict.fromkeys(f.name.split("-")[0] for f in reversed(failed)))
+        old = set(runs[keep_failed:])
+        for f in failed:
+            if f.name.split("-")[0] in old:
+                f.unlink()
+    except OSError as exc:  # tidying is best effort: a log left behind is not worth failing a probe for
+        log.debug("could not tidy %s: %s", logs, exc)
 
 
 def _measured(c: dict, m: dict, artifact: Path) -> Measured:
@@ -193,7 +225,11 @@ def local_calibration(cal, dev):
     ran; quality (per backend, quant and architecture) for any device, since quality does not depend on it."""
     from .recalibrate import LocalCalibration, corrections, quality_corrections
 
-    results = store.load(ok_only=True)
+    try:
+        results = store.load(ok_only=True)
+    except AdvisorError as exc:  # an unreadable store must not stop a plan: plan with the shipped calibration
+        log.warning("%s; planning without local corrections", exc)
+        return cal
     corr, counts = quality_corrections(results, _architecture_of)
     if dev.id == "this-machine":
         here = fingerprint()

@@ -1,4 +1,5 @@
-"""Probe results in SQLite: user_data_dir()/measurements.sqlite, WAL mode, one transaction per write."""
+"""Probe results in SQLite: user_data_dir()/measurements.sqlite, WAL mode, one IMMEDIATE transaction per write;
+concurrent advisor processes queue on the busy timeout, and a process killed mid-write leaves the database intact."""
 
 from __future__ import annotations
 
@@ -38,27 +39,51 @@ def db_path() -> Path:
     return paths.user_data_dir() / "measurements.sqlite"
 
 
+def _fix(p: Path, default: str) -> str:
+    """How to fix a failed open/write: the full disk when it is full (SQLite says 'disk I/O error'), else default."""
+    from ..atomic import full_disk_note
+
+    return full_disk_note(p, "ADVISOR_DATA_DIR") or default
+
+
+BUSY_S = 60  # how long a writer waits for another process's transaction before giving up
+
+
 def connect(path: Path | None = None) -> sqlite3.Connection:
+    """A connection in autocommit mode (transactions are explicit), WAL journal, durable commits."""
     p = path or db_path()
+    con = None
     try:
         p.parent.mkdir(parents=True, exist_ok=True)
-        con = sqlite3.connect(p, timeout=30)
-        con.execute("PRAGMA journal_mode=WAL")
+        con = sqlite3.connect(p, timeout=BUSY_S, isolation_level=None)
+        con.execute("PRAGMA journal_mode=WAL")  # readers never block the writer; a killed writer loses nothing
+        con.execute("PRAGMA synchronous=FULL")  # a commit is on disk before save() returns
         con.executescript(SCHEMA)
     except (OSError, sqlite3.Error) as exc:
-        raise AdvisorError(f"cannot open the measurement store {p} ({exc}); set ADVISOR_DATA_DIR to a writable folder")
+        if con is not None:
+            con.close()
+        raise AdvisorError(f"cannot open the measurement store {p} ({exc})"
+                           + _fix(p, "; set ADVISOR_DATA_DIR to a writable folder")) from None
     return con
 
 
 def save(res: ProbeResult, path: Path | None = None) -> ProbeResult:
+    """Insert one probe in one IMMEDIATE transaction (the write lock is taken first, so concurrent writers queue
+    on the busy timeout instead of failing); returns the result with its id once the row is committed."""
     body = res.model_dump(mode="json", exclude={"env", "id", "created"})
-    with closing(connect(path)) as con, con:  # `with con`: one transaction, committed or rolled back
-        cur = con.execute(
-            "INSERT INTO probes(machine, backend, quant, model, ok, reason, result, env) VALUES (?,?,?,?,?,?,?,?)",
-            (res.env.get("fingerprint", "?"), res.backend, res.quant, res.model, int(res.ok), res.reason,
-             json.dumps(body), json.dumps(res.env)))
-        rid = cur.lastrowid
-        created = con.execute("SELECT created FROM probes WHERE id=?", (rid,)).fetchone()[0]
+    p = path or db_path()
+    try:
+        with closing(connect(p)) as con, con:  # `with con`: COMMIT on success, ROLLBACK on any exception
+            con.execute("BEGIN IMMEDIATE")
+            cur = con.execute(
+                "INSERT INTO probes(machine, backend, quant, model, ok, reason, result, env) VALUES (?,?,?,?,?,?,?,?)",
+                (res.env.get("fingerprint", "?"), res.backend, res.quant, res.model, int(res.ok), res.reason,
+                 json.dumps(body), json.dumps(res.env)))
+            rid = cur.lastrowid
+            created = con.execute("SELECT created FROM probes WHERE id=?", (rid,)).fetchone()[0]
+    except sqlite3.Error as exc:
+        raise AdvisorError(f"cannot write to the measurement store {p} ({exc})"
+                           + _fix(p, "; set ADVISOR_DATA_DIR to a writable folder")) from None
     return res.model_copy(update={"id": rid, "created": created})
 
 
@@ -69,8 +94,14 @@ def load(machine: str | None = None, ok_only: bool = False, path: Path | None = 
         args.append(machine)
     if ok_only:
         q += " AND ok=1"
-    with closing(connect(path)) as con:
-        rows = con.execute(q + " ORDER BY id", args).fetchall()
+    p = path or db_path()
+    if not p.exists():  # reading creates nothing: `plan` works with an unwritable or absent data folder
+        return []
+    try:
+        with closing(connect(p)) as con:
+            rows = con.execute(q + " ORDER BY id", args).fetchall()
+    except sqlite3.Error as exc:
+        raise AdvisorError(f"cannot read the measurement store {p} ({exc}); move it aside to start a new one") from None
     return [ProbeResult.model_validate({**json.loads(r), "id": i, "created": c, "env": json.loads(e)})
             for i, c, r, e in rows]
 

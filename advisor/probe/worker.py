@@ -2,12 +2,14 @@
 
 convert: build the probe model + reference if needed, quantize into OUT, write OUT/convert.json.
 measure: load what convert made, time and score it, write OUT/measure.json (peak RSS is this process's own).
-A failure writes {"error": one line} and exits 1 (3 when a backend module is missing).
+A failure writes {"error": one line} and exits 1 (3 when a backend module is missing); results are written
+atomically, and a worker that cannot write one (full disk) exits 1 with one line on stderr.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -63,6 +65,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--gen-tokens", type=int, default=32)
     a = ap.parse_args(argv)
     os.environ.setdefault("OMP_NUM_THREADS", str(a.threads))
+    from ..atomic import write_text_atomic
     from ..errors import AdvisorError, BackendMissing
 
     path = Path(a.out) / f"{a.phase}.json"
@@ -80,7 +83,12 @@ def main(argv: list[str] | None = None) -> int:
         msg = (str(exc).strip().splitlines() or [""])[0][:400]
         data, code = {"error": f"{exc.__class__.__name__}: {msg}"}, 1
     data["phase_s"] = time.perf_counter() - t
-    path.write_text(json.dumps(data, default=str))
+    try:  # atomic: the parent reads a whole result or none, never half of one
+        write_text_atomic(path, json.dumps(data, default=str))
+    except OSError as exc:  # e.g. the disk is full: one line in the log, the parent explains the exit code
+        with contextlib.suppress(OSError):  # the log may sit on the same full disk
+            print(f"advisor.probe.worker: cannot write {path}: {exc.strerror or exc}", file=sys.stderr)
+        return code or 1
     return code
 
 

@@ -32,7 +32,10 @@ def test_plan_basis_names_the_correction(cli):
     store.save(_res())
     r = cli("predict", "--device", "auto", "--model", "llama-3.2-1b-instruct", "--backend", "llamacpp", "--quant",
             "Q4_0", "--json")
-    assert r.code == 0 and "local correction" not in r.out  # predict does not probe: shipped calibration
+    assert r.code == 0 and "local correction from 1 probe(s) on this machine" in r.out  # stored probes count
+    r = cli("predict", "--device", "raspberry-pi-5-8gb", "--model", "llama-3.2-1b-instruct", "--backend", "llamacpp",
+            "--quant", "Q4_0", "--json")
+    assert r.code == 0 and "local correction" not in r.out  # another device: this machine's speeds do not apply
     from advisor.probe.runner import local_calibration as lc
     from advisor.planner import predict_one
     from advisor.cli.common import load_inputs
