@@ -103,3 +103,27 @@ def spec_from_gguf(path: Path) -> ModelSpec:
         )
     except (ValidationError, TypeError) as exc:
         raise InputError(f"{path}: GGUF metadata is inconsistent ({exc.__class__.__name__}); the file may be corrupt") from None
+
+
+def minimal_gguf(path: Path) -> Path:
+    """Write a small but valid GGUF (llama, hidden 64, 2 layers, GQA 4/2, vocab 100, F16 embedding) to `path`:
+    the seed that tests and benchmarks truncate and corrupt."""
+    import numpy as np
+    from gguf import GGUFWriter
+
+    w = GGUFWriter(str(path), "llama")
+    w.add_name("minimal")
+    w.add_context_length(256)
+    w.add_embedding_length(64)
+    w.add_block_count(2)
+    w.add_feed_forward_length(128)
+    w.add_head_count(4)
+    w.add_head_count_kv(2)
+    w.add_vocab_size(100)
+    w.add_file_type(1)
+    w.add_tensor("token_embd.weight", np.zeros((100, 64), dtype=np.float16))
+    w.write_header_to_file()
+    w.write_kv_data_to_file()
+    w.write_tensors_to_file()
+    w.close()
+    return path

@@ -66,21 +66,10 @@ def call(argv: list[str]) -> tuple[str, str]:
 
 
 def gguf_blob() -> bytes:
-    import numpy as np
-    from gguf import GGUFWriter
+    from advisor.gguf_meta import minimal_gguf
 
     with tempfile.TemporaryDirectory() as d:
-        p = Path(d) / "m.gguf"
-        w = GGUFWriter(str(p), "llama")
-        for add, v in [(w.add_embedding_length, 64), (w.add_block_count, 2), (w.add_head_count, 4),
-                       (w.add_head_count_kv, 2), (w.add_vocab_size, 100), (w.add_feed_forward_length, 128)]:
-            add(v)
-        w.add_tensor("token_embd.weight", np.zeros((100, 64), dtype=np.float16))
-        w.write_header_to_file()
-        w.write_kv_data_to_file()
-        w.write_tensors_to_file()
-        w.close()
-        return p.read_bytes()
+        return minimal_gguf(Path(d) / "m.gguf").read_bytes()
 
 
 WRITER = r"""

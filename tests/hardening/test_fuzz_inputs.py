@@ -130,26 +130,9 @@ def test_fuzzed_yaml_text(tmp_path_factory, text):
 
 @pytest.fixture(scope="module")
 def small_gguf(tmp_path_factory) -> bytes:
-    import numpy as np
-    from gguf import GGUFWriter
+    from advisor.gguf_meta import minimal_gguf
 
-    path = tmp_path_factory.mktemp("g") / "m.gguf"
-    w = GGUFWriter(str(path), "llama")
-    w.add_name("fuzz")
-    w.add_context_length(256)
-    w.add_embedding_length(64)
-    w.add_block_count(2)
-    w.add_feed_forward_length(128)
-    w.add_head_count(4)
-    w.add_head_count_kv(2)
-    w.add_vocab_size(100)
-    w.add_file_type(1)
-    w.add_tensor("token_embd.weight", np.zeros((100, 64), dtype=np.float16))
-    w.write_header_to_file()
-    w.write_kv_data_to_file()
-    w.write_tensors_to_file()
-    w.close()
-    return path.read_bytes()
+    return minimal_gguf(tmp_path_factory.mktemp("g") / "m.gguf").read_bytes()
 
 
 def test_valid_gguf_reads(tmp_path, small_gguf):
