@@ -25,7 +25,8 @@ _FLAG_MAP = {
 
 
 def _os_id() -> str:
-    return {"Linux": "linux", "Darwin": "macos", "Windows": "windows"}.get(platform.system(), "linux")
+    name = {"Linux": "linux", "Darwin": "macos", "Windows": "windows"}.get(platform.system(), "linux")
+    return "android" if name == "linux" and Path("/system/build.prop").is_file() else name
 
 
 def _cpuinfo() -> tuple[str, list[str], float | None]:
@@ -76,25 +77,118 @@ def measure_bandwidth_gbs(size_mb: int = 256, repeats: int = 5) -> float:
     return round(2 * src.nbytes / best / 1e9, 1)
 
 
-def _nvidia_gpus() -> list[Accelerator]:
-    if not shutil.which("nvidia-smi"):
-        return []
+def _run(cmd: list[str], timeout: float = 3.0) -> str:
+    """stdout of a command, or "" when it is missing, fails or is slow (never raises)."""
+    if not shutil.which(cmd[0]):
+        return ""
     try:
-        out = subprocess.run(
-            ["nvidia-smi", "--query-gpu=name,memory.total", "--format=csv,noheader,nounits"],
-            capture_output=True, text=True, timeout=10, check=True,
-        ).stdout
-    except (OSError, subprocess.SubprocessError):
-        return []
+        return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=True).stdout
+    except (OSError, subprocess.SubprocessError, ValueError):
+        return ""
+
+
+def _nvidia_gpus() -> list[Accelerator]:
+    out = _run(["nvidia-smi", "--query-gpu=name,memory.total", "--format=csv,noheader,nounits"], timeout=5)
     gpus = []
     for line in out.strip().splitlines():
         name, _, mem = line.partition(",")
         try:
-            mem_gb = round(float(mem) / 1024, 1)
+            mem_gb = round(float(mem) / 1024, 1) or None
         except ValueError:
             mem_gb = None
         gpus.append(Accelerator(kind="gpu", vendor="nvidia", api=["cuda", "vulkan"], memory_gb=mem_gb, name=name.strip()))
     return gpus
+
+
+def _read(p: Path) -> str:
+    try:
+        return p.read_text(errors="replace").strip()
+    except (OSError, ValueError):
+        return ""
+
+
+def _driver(dev: Path) -> str:
+    try:
+        return (dev / "driver").resolve().name if (dev / "driver").exists() else ""
+    except OSError:
+        return ""
+
+
+_PCI_GPU = {"0x1002": ("amd", ["rocm", "vulkan", "opencl"]), "0x8086": ("intel", ["sycl", "openvino", "vulkan"]),
+            "0x10de": ("nvidia", ["cuda", "vulkan"])}
+
+
+def sysfs_accelerators(root: Path = Path("/"), skip_nvidia: bool = False) -> list[Accelerator]:
+    """GPUs and NPUs the OS shows under `root` (a fake tree in tests): DRM cards (AMD 0x1002, Intel 0x8086, NVIDIA
+    0x10de), accel devices (Intel NPU driver intel_vpu, AMD XDNA amdxdna), Qualcomm Adreno (kgsl) and Hexagon
+    (/dev/fastrpc-*). Every read is guarded; a missing or odd entry is skipped."""
+    found: list[Accelerator] = []
+    seen: set[str] = set()
+    for card in sorted((root / "sys/class/drm").glob("card[0-9]*")):
+        dev = card / "device"
+        vendor = _read(dev / "vendor").lower()
+        if "-" in card.name or vendor not in _PCI_GPU or (vendor == "0x10de" and skip_nvidia):
+            continue
+        key = str(dev.resolve()) if dev.exists() else str(card)
+        if key in seen:
+            continue
+        seen.add(key)
+        name, api = _PCI_GPU[vendor]
+        vram = _read(dev / "mem_info_vram_total")
+        mem = round(int(vram) / 2**30, 1) if vram.isdigit() and int(vram) >= 2**27 else None
+        label = _read(dev / "product_name") or f"{name.upper() if name != 'nvidia' else 'NVIDIA'} GPU " \
+            f"(PCI {vendor}:{_read(dev / 'device').removeprefix('0x')}, driver {_driver(dev) or '?'})"
+        found.append(Accelerator(kind="gpu", vendor=name, api=api, memory_gb=mem, name=label))
+    accel = sorted((root / "sys/class/accel").glob("accel*")) or sorted((root / "dev/accel").glob("accel*"))
+    for a in accel:
+        drv, vendor = _driver(a / "device"), _read(a / "device" / "vendor").lower()
+        if drv == "intel_vpu" or vendor == "0x8086":
+            found.append(Accelerator(kind="npu", vendor="intel", api=["openvino"], name=f"Intel NPU ({drv or a.name})"))
+        elif drv == "amdxdna" or vendor in {"0x1022", "0x1002"}:
+            found.append(Accelerator(kind="npu", vendor="amd", api=[], name=f"AMD XDNA NPU ({drv or a.name})"))
+        else:
+            found.append(Accelerator(kind="npu", vendor="other", api=[], name=f"NPU {a.name} ({drv or 'unknown driver'})"))
+    for kgsl in sorted((root / "sys/class/kgsl").glob("kgsl-3d*")):
+        model = _read(kgsl / "gpu_model") or "Adreno GPU"
+        found.append(Accelerator(kind="gpu", vendor="qualcomm", api=["opencl", "vulkan"], name=model))
+    dsp = sorted(p.name for p in (root / "dev").glob("fastrpc-*")) or sorted(p.name for p in (root / "dev").glob("adsprpc-smd*"))
+    if dsp:
+        found.append(Accelerator(kind="npu", vendor="qualcomm", api=["qnn"], name=f"Hexagon DSP/NPU ({', '.join(dsp)})"))
+    return found
+
+
+def _macos() -> tuple[str, float | None, list[Accelerator]]:
+    """(CPU brand, RAM GiB, GPUs) from sysctl on macOS; system_profiler is too slow for detect."""
+    brand = _run(["sysctl", "-n", "machdep.cpu.brand_string"]).strip()
+    mem = _run(["sysctl", "-n", "hw.memsize"]).strip()
+    gpus = []
+    if platform.machine().lower() == "arm64":
+        gpus.append(Accelerator(kind="gpu", vendor="apple", api=["metal"], name=f"{brand or 'Apple'} GPU"))
+    return brand, round(int(mem) / 2**30, 1) if mem.isdigit() else None, gpus
+
+
+def _accelerators(os_id: str) -> list[Accelerator]:
+    accels = _nvidia_gpus()
+    try:
+        accels += sysfs_accelerators(skip_nvidia=bool(accels)) if os_id == "linux" else []
+    except Exception as exc:  # detect must never fail on an odd /sys
+        log.debug("sysfs scan failed: %s", exc)
+    return accels
+
+
+def device_class(os_id: str, arch: str, accels: list[Accelerator]) -> str:
+    vendors = {(a.kind, a.vendor) for a in accels}
+    if os_id == "macos" and arch == "arm64":
+        return "apple_silicon"
+    if ("gpu", "nvidia") in vendors:
+        return "nvidia_gpu"
+    if ("npu", "qualcomm") in vendors or ("gpu", "qualcomm") in vendors:
+        return "snapdragon"
+    if ("npu", "intel") in vendors:
+        return "intel_npu"
+    if ("gpu", "amd") in vendors:
+        return "amd_gpu"
+    return "x86_cpu" if arch == "x86_64" else "arm_sbc"
 
 
 @lru_cache(maxsize=1)
@@ -107,15 +201,13 @@ def detect_profile(measure: bool = True) -> DeviceProfile:
     threads = psutil.cpu_count(logical=True) or cores
     total_gb = round(psutil.virtual_memory().total / 2**30, 1)
     bw = measure_bandwidth_gbs() if measure else 10.0
-    accels = _nvidia_gpus()
     os_id = _os_id()
-    if os_id == "macos" and arch == "arm64":
-        cls = "apple_silicon"
-        accels = accels or [Accelerator(kind="gpu", vendor="apple", api=["metal"], name="Apple GPU")]
-    elif accels:
-        cls = "nvidia_gpu"
-    else:
-        cls = "x86_cpu" if arch == "x86_64" else "arm_sbc"
+    accels = _accelerators(os_id)
+    if os_id == "macos":
+        brand, mem, gpus = _macos()
+        model, total_gb, accels = brand or model, mem or total_gb, accels or gpus
+    cls = device_class(os_id, arch, accels)
+    src = "nvidia-smi, /sys/class/{drm,accel,kgsl}, /dev/fastrpc-*" if os_id == "linux" else "sysctl"
     return DeviceProfile(
         id="this-machine",
         name=f"This machine ({model})",
@@ -123,8 +215,8 @@ def detect_profile(measure: bool = True) -> DeviceProfile:
         os=[os_id],
         cpu=Cpu(arch=arch, cores=cores, features=feats, model=model, freq_ghz=round(ghz, 2) if ghz else None,
                 threads=threads),
-        memory=Memory(total_gb=total_gb, bandwidth_gbs=bw, unified=cls == "apple_silicon"),
+        memory=Memory(total_gb=total_gb, bandwidth_gbs=bw, unified=cls in {"apple_silicon", "snapdragon"}),
         accelerators=accels,
-        sources=["measured by `advisor detect` (/proc/cpuinfo, psutil, numpy copy test, nvidia-smi)"],
+        sources=[f"measured by `advisor detect` (/proc/cpuinfo, psutil, numpy copy test, {src})"],
         notes=f"bandwidth_gbs: best of 5 copies of 256 MiB with numpy (read+write), measured {time.strftime('%Y-%m-%d')}",
     )

@@ -113,8 +113,9 @@ def predict(
     wbytes, notes = weights_bytes(model, fmt, kb, pc)
     w_gib = wbytes / GIB
     size_err = cal.size_rel_error(fmt.family)
-    weights = _interval(w_gib, 1 - size_err, 1 + size_err, f"{fmt.bpw or fmt.file_bpw:g} bpw ({fmt.family}), "
-                        f"{pc.total / 1e9:.2f}B params; size error ±{size_err:.0%} ({cal.size_basis(fmt.family)})")
+    weights = _interval(w_gib, 1 - size_err, 1 + size_err, f"{wbytes * 8 / pc.total:.3f} bpw over the file "
+                        f"({fmt.family}), {pc.total / 1e9:.2f}B params; size error ±{size_err:.0%} "
+                        f"({cal.size_basis(fmt.family)})")
 
     kv_el = _kv_element_bytes(backend, compute)
     kv_tok = kv_bytes_per_token(model, kv_el)
