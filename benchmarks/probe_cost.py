@@ -1,7 +1,7 @@
 """What the default probe set costs here, and how the advisor's predictions compare with what the probes measure.
 
-Runs llama.cpp Q4_K_M and Q8_0, OpenVINO INT4 and Olive/ONNX Runtime INT8 on the builtin probe model (each in
-its own subprocess, as `advisor plan --probe` does), prints the wall time of the set and, per probe, predicted
+Runs llama.cpp Q4_K_M and Q8_0, OpenVINO INT4 and Olive/ONNX Runtime INT8 on the builtin probe model as
+`advisor plan --probe` does (each phase in its own subprocess; conversions two at a time, measurements alone), prints the wall time of the set and, per probe, predicted
 (for --device auto: advisor.detect.detect_profile()) next to measured. Target: < 60 s once the probe model and
 its base exports are cached (the first run builds them).
 
@@ -15,7 +15,7 @@ import json
 import sys
 import time
 
-from advisor.probe.runner import default_threads, run_probe
+from advisor.probe.runner import default_threads, run_probes
 from advisor.probe.spec import DEFAULT_SET, ProbeRequest
 
 KEYS = (("weights MiB", "weights_gib", 1024), ("peak MiB", "peak_memory_gib", 1024),
@@ -31,11 +31,10 @@ def main() -> int:
     a = ap.parse_args()
     threads = a.threads or default_threads()
     t0 = time.perf_counter()
-    rows = []
-    for backend, quant in DEFAULT_SET:
-        r = run_probe(ProbeRequest(backend=backend, quant=quant, model=a.model, threads=threads))
-        rows.append(r)
-        print(f"{backend:9} {quant:7} {'ok' if r.ok else 'FAILED: ' + str(r.reason)}  {r.wall_s:.1f} s",
+    rows = run_probes([ProbeRequest(backend=b, quant=q, model=a.model, threads=threads) for b, q in DEFAULT_SET],
+                      step=lambda msg: print(f"  {msg}", file=sys.stderr))
+    for r in rows:
+        print(f"{r.backend:9} {r.quant:7} {'ok' if r.ok else 'FAILED: ' + str(r.reason)}  {r.wall_s:.1f} s",
               file=sys.stderr)
     wall = time.perf_counter() - t0
     if a.json:

@@ -35,10 +35,48 @@ def check_request(backend: str, quant: str) -> str:
     return q
 
 
-def run_probe(req: ProbeRequest, step=None, save: bool = True) -> ProbeResult:
-    """Convert then measure in two subprocesses; any failure becomes ok=False with its reason. step(msg) reports."""
-    step = step or (lambda msg: None)
-    t0 = time.perf_counter()
+class _Run:
+    """One probe's two phases (convert, measure), each a subprocess in the run's own work folder."""
+
+    def __init__(self, req: ProbeRequest, pm: models.ProbeModel, base: dict):
+        self.req, self.pm, self.base = req, pm, base
+        self.t0 = time.perf_counter()
+        self.run_id = uuid.uuid4().hex[:12]
+        self.work, self.logs = models.cache_root() / "runs" / self.run_id, models.cache_root() / "logs"
+        self.args = ["--backend", req.backend, "--quant", req.quant, "--model", req.model, "--threads",
+                     str(req.threads), "--prompt-tokens", str(req.prompt_tokens), "--gen-tokens", str(req.gen_tokens)]
+        self.conv = self.meas = None
+
+    def phase(self, name: str):
+        return run_phase(name, self.args, self.work, self.req.timeout_s, self.req.mem_cap_gib,
+                         log=self.logs / f"{self.run_id}-{name}.log")
+
+    def convert(self, step) -> None:
+        step(f"{self.req.backend} {self.req.quant}: converting")
+        self.conv = self.phase("convert")
+
+    def measure(self, step) -> None:
+        if self.conv is not None and self.conv.ok:
+            step(f"{self.req.backend} {self.req.quant}: measuring")
+            self.meas = self.phase("measure")
+
+    def cleanup(self) -> None:
+        shutil.rmtree(self.work, ignore_errors=True)  # the run's folder goes whatever happened, Ctrl-C included
+
+    def result(self, save: bool) -> ProbeResult:
+        conv, meas = self.conv, self.meas
+        bad = conv if not conv.ok else meas
+        ok = bad is None or bad.ok
+        measured = _measured(conv.data, meas.data if meas and meas.ok else {}, Path(conv.data.get("artifact", "")))
+        _tidy_logs(self.logs, self.run_id, keep=not ok)
+        res = ProbeResult(**self.base, model=self.pm.name, ok=ok, reason=None if ok else bad.reason,
+                          measured=measured, predicted=predict_probe(self.pm, self.req) if ok else None,
+                          wall_s=round(time.perf_counter() - self.t0, 2))
+        return _store(res) if save else res
+
+
+def _start(req: ProbeRequest, save: bool) -> "_Run | ProbeResult":
+    """A run ready to convert, or the failed result when the backend is not installed."""
     req = req.model_copy(update={"quant": check_request(req.backend, req.quant)})
     base = dict(backend=req.backend, quant=req.quant, env=environment(req.threads))
     gone = missing_module(req.backend)
@@ -46,29 +84,37 @@ def run_probe(req: ProbeRequest, step=None, save: bool = True) -> ProbeResult:
         res = ProbeResult(**base, model=req.model, ok=False, reason=f"backend not installed (no module {gone!r}): "
                                                     f"install advisor[{req.backend}]")
         return _store(res) if save else res
-    pm = models.resolve(req.model)
-    run_id = uuid.uuid4().hex[:12]
-    work, logs = models.cache_root() / "runs" / run_id, models.cache_root() / "logs"
-    args = ["--backend", req.backend, "--quant", req.quant, "--model", req.model, "--threads", str(req.threads),
-            "--prompt-tokens", str(req.prompt_tokens), "--gen-tokens", str(req.gen_tokens)]
-    phase = lambda name: run_phase(name, args, work, req.timeout_s, req.mem_cap_gib,  # noqa: E731
-                                   log=logs / f"{run_id}-{name}.log")
+    return _Run(req, models.resolve(req.model), base)
+
+
+def run_probe(req: ProbeRequest, step=None, save: bool = True) -> ProbeResult:
+    """Convert then measure in two subprocesses; any failure becomes ok=False with its reason. step(msg) reports."""
+    return run_probes([req], step=step, save=save)[0]
+
+
+def run_probes(reqs: list[ProbeRequest], step=None, save: bool = True, parallel_convert: int = 2) -> list[ProbeResult]:
+    """Several probes: the conversions run `parallel_convert` at a time (separate processes, mostly one core each),
+    then every measurement runs alone so that the timings are not disturbed. Results keep the order of `reqs`."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    step = step or (lambda msg: None)
+    started = [_start(r, save) for r in reqs]
+    runs = [r for r in started if isinstance(r, _Run)]
     try:
-        step(f"{req.backend} {req.quant}: converting")
-        conv = phase("convert")
-        meas = None
-        if conv.ok:
-            step(f"{req.backend} {req.quant}: measuring")
-            meas = phase("measure")
-        bad = conv if not conv.ok else meas
-        ok = bad is None or bad.ok
-        measured = _measured(conv.data, meas.data if meas and meas.ok else {}, Path(conv.data.get("artifact", "")))
+        with ThreadPoolExecutor(max_workers=max(1, parallel_convert)) as pool:
+            list(pool.map(lambda r: r.convert(step), runs))
+        out = []
+        for r in started:
+            if isinstance(r, _Run):
+                r.measure(step)
+                res = r.result(save)  # sizes are read from the run's folder: before its cleanup
+                r.cleanup()
+                r = res
+            out.append(r)
+        return out
     finally:
-        shutil.rmtree(work, ignore_errors=True)  # the run's folder goes whatever happened, Ctrl-C included
-    _tidy_logs(logs, run_id, keep=not ok)
-    res = ProbeResult(**base, model=pm.name, ok=ok, reason=None if ok else bad.reason, measured=measured,
-                      predicted=predict_probe(pm, req) if ok else None, wall_s=round(time.perf_counter() - t0, 2))
-    return _store(res) if save else res
+        for r in runs:
+            r.cleanup()
 
 
 def _store(res: ProbeResult) -> ProbeResult:
@@ -148,14 +194,13 @@ def probe_plan(plan: Plan, spec: ModelSpec, top: int = 3, progress: bool = True,
     threads = req_kw.pop("threads", None) or default_threads()
     picked = [i for i, c in enumerate(plan.candidates) if c.runs_here and canonical(c.backend, c.quant)][:top]
     cands = list(plan.candidates)
+    reqs = [ProbeRequest(backend=cands[i].backend, quant=canonical(cands[i].backend, cands[i].quant), model=model,
+                         threads=threads, **req_kw) for i in picked]
     with _progress(progress) as step:
-        for i in picked:
-            c = cands[i]
-            req = ProbeRequest(backend=c.backend, quant=canonical(c.backend, c.quant), model=model, threads=threads,
-                               **req_kw)
-            res = run_probe(req, step=step)
-            cands[i] = c.model_copy(update={"measured": measured_dict(res),
-                                            "reasons": [*c.reasons, probe_reason(res)]})
+        results = run_probes(reqs, step=step)
+    for i, res in zip(picked, results):
+        c = cands[i]
+        cands[i] = c.model_copy(update={"measured": measured_dict(res), "reasons": [*c.reasons, probe_reason(res)]})
     out = plan.model_copy(update={"candidates": cands})
     if progress:
         from .report import comparison_table
