@@ -22,9 +22,6 @@ class ParamCounts:
     def body(self) -> int:
         return self.total - self.embedding - self.output
 
-    @property
-    def active_body(self) -> int:
-        return self.active - self.embedding - self.output
 
 
 def count_params(m: ModelSpec) -> ParamCounts:

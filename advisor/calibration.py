@@ -32,7 +32,6 @@ ENGINE_PROXIES = {
     "qnn-gpu": "llamacpp-gpu-vulkan",
 }
 PROXY_WIDEN = 1.5
-FAMILIES = ("float", "q8", "kquant", "legacy", "iquant", "mlx_affine", "int4_group")
 
 
 @dataclass(frozen=True)

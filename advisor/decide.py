@@ -123,6 +123,4 @@ def decide(dev: DeviceProfile, model: ModelSpec, cons: Constraints, kb: Knowledg
     for b in BACKEND_IDS:
         if b not in seen_ok and b not in dropped:
             drop(b, f"not a recommended path on this device ({branch.reason})", f"{branch.id}/not-admitted")
-    # a backend admitted on one unit but dropped on another keeps only its real eliminations listed as notes
-    dec.eliminated = [e for e in dec.eliminated if e.backend not in seen_ok or e.rule != f"{branch.id}/reject"]
     return dec

@@ -18,7 +18,6 @@ from . import paths
 from .architecture import count_params, kv_bytes_per_token
 from .calibration import SpeedFeatures, speed_features
 from .knowledge import Knowledge, load_knowledge
-from .schemas import ModelSpec
 
 RIDGE_ALPHA = 0.3
 LOW_Q, HIGH_Q = 0.10, 0.90

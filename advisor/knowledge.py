@@ -24,7 +24,6 @@ class ComputeOption(Strict):
     api: list[str] = Field(default_factory=list, description="the device accelerator must offer one of these APIs")
     vendors: list[str] = Field(default_factory=list, description="accelerator vendors this path supports")
     quants: list[str] | None = Field(default=None, description="quant ids usable on this unit (None: all)")
-    efficiency: str | None = None
     note: str | None = None
 
 
@@ -171,10 +170,6 @@ class Knowledge(Strict):
     def format(self, backend: str, quant: str) -> QuantFormat | None:
         return self.formats.get((backend, quant.upper()))
 
-    def canonical_quant(self, backend: str, quant: str) -> str | None:
-        """Backend quant ids match case-insensitively; return the canonical spelling."""
-        fmt = self.format(backend, quant)
-        return fmt.quant if fmt else None
 
 
 def _cross_check(kb: Knowledge) -> None:

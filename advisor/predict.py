@@ -7,7 +7,6 @@ those bounds, and the intervals, come from a fitted `Calibration` (see advisor/c
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 from .architecture import ParamCounts, count_params, kv_bytes_per_token
@@ -171,7 +170,3 @@ def _api(dev: DeviceProfile, backend: str, compute: str) -> str:
         "qnn": ["qnn"],
     }[backend]
     return next((a for a in prefs if a in apis), apis[0] if apis else compute)
-
-
-def log_ratio(a: float, b: float) -> float:
-    return math.log(max(a, 1e-12) / max(b, 1e-12))

@@ -29,10 +29,8 @@ def plan_json(plan: Plan) -> str:
     return json.dumps(plan.model_dump(mode="json", by_alias=True), indent=2)
 
 
-def candidate_rows(plan: Plan, limit: int | None):
-    shown = plan.candidates if limit is None else plan.candidates[:limit]
-    for i, c in enumerate(shown, 1):
-        yield i, c
+def shown(plan: Plan, limit: int | None) -> list[Candidate]:
+    return plan.candidates if limit is None else plan.candidates[:limit]
 
 
 def plan_table(plan: Plan, limit: int | None = 12):
@@ -47,7 +45,7 @@ def plan_table(plan: Plan, limit: int | None = 12):
                       ("score", "right")]:
         t.add_column(col, justify=just, no_wrap=True, overflow="ellipsis",
                      min_width=max(len(col), 7 if just == "right" and col != "#" else 0))
-    for i, c in candidate_rows(plan, limit):
+    for c in shown(plan, limit):
         ok = "[green]✓[/]" if c.feasible else "[red]✗[/]"
         mark = "*" if c.pareto else ""
         t.add_row(c.backend, c.quant + mark, c.compute, ok, short(c.peak_memory_gib),
@@ -77,7 +75,7 @@ def plan_markdown(plan: Plan, limit: int | None = None) -> str:
     lines = [f"# Deployment plan: {plan.model.name or plan.model.id} on {plan.device.name}", "", plan.summary, "",
              "| # | backend | quant | unit | feasible | peak GiB | decode tok/s | prefill tok/s | ppl +% | score |",
              "|---|---|---|---|---|---|---|---|---|---|"]
-    for i, c in candidate_rows(plan, limit):
+    for i, c in enumerate(shown(plan, limit), 1):
         lines.append(f"| {i} | {c.backend} | {c.quant}{' *' if c.pareto else ''} | {c.compute} | "
                      f"{'yes' if c.feasible else 'no: ' + '; '.join(c.violations)} | {est(c.peak_memory_gib, '{:.2f}')} | "
                      f"{est(c.decode_tokens_per_s)} | {est(c.prefill_tokens_per_s, '{:.0f}')} | "

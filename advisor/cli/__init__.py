@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import sys
 
 import click
 
@@ -71,7 +70,3 @@ def main(argv: list[str] | None = None) -> int:
             raise
         click.echo(f"error: unexpected {exc.__class__.__name__}: {exc}; rerun with ADVISOR_DEBUG=1 and report it", err=True)
         return 1
-
-
-def entry() -> None:  # pragma: no cover - console script shim
-    sys.exit(main())

@@ -51,7 +51,7 @@ CALIB_TEXT = (
 @dataclass(frozen=True)
 class ProbeModel:
     name: str
-    root: Path  # cache folder for this model: hf/, reference.npz, base/, artifacts/
+    root: Path  # cache folder for this model: hf/, reference.npz, base/
     hf_dir: Path
     layers: int | None = None  # builtin truncation
     builtin: bool = True
@@ -60,8 +60,6 @@ class ProbeModel:
     def reference(self) -> Path:
         return self.root / "reference.npz"
 
-    def artifacts(self, backend: str, quant: str) -> Path:
-        return self.root / "artifacts" / f"{backend}-{quant.lower()}"
 
 
 def cache_root() -> Path:

@@ -9,7 +9,7 @@ import uuid
 from pathlib import Path
 
 from ..errors import AdvisorError, BackendMissing, InputError
-from ..schemas import Constraints, Plan, ModelSpec
+from ..schemas import ModelSpec, Plan
 from . import models, store
 from .backends import REQUIRES, missing_module
 from .env import environment, fingerprint

@@ -23,7 +23,6 @@ def test_plan_json_contract(cli):
         assert CANDIDATE_KEYS <= set(c)
         for k in ("weights_gib", "peak_memory_gib", "decode_tokens_per_s", "prefill_tokens_per_s", "ppl_increase_pct"):
             assert c[k]["low"] <= c[k]["value"] <= c[k]["high"]
-    scores = [c["score"] for c in d["candidates"] if c["feasible"]]
     assert d["candidates"][0]["feasible"] and d["candidates"][0]["backend"] == "llamacpp"
     assert {e["backend"] for e in d["eliminated"]} >= {"mlx", "qnn"}
 

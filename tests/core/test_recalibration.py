@@ -8,7 +8,7 @@ from advisor.calibration import load_calibration
 from advisor.knowledge import load_knowledge
 from advisor.planner import attach_measurements, make_plan
 from advisor.predict import Workload, predict
-from advisor.probe.recalibrate import LocalCalibration, corrections, quality_corrections
+from advisor.probe.recalibrate import LocalCalibration, quality_corrections
 from advisor.probe.spec import Measured, ProbeResult
 from advisor.resolve import resolve_device
 from advisor.schemas import Constraints

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import math
 import string
-from pathlib import Path
 
 import pytest
 import yaml
@@ -14,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from advisor.cli import main
-from advisor.errors import AdvisorError, InputError, KnowledgeError
+from advisor.errors import InputError, KnowledgeError
 
 FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 LLAMA = ["--model", "llama-3.2-1b-instruct"]

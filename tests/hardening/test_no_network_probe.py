@@ -5,7 +5,6 @@ sets its own PYTHONPATH: it is cached here, so it does not run.)"""
 
 from __future__ import annotations
 
-import os
 
 import pytest
 from test_no_network import GUARD, run_guarded
