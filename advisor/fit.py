@@ -10,6 +10,7 @@ import json
 import math
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import yaml
@@ -47,6 +48,12 @@ class Row:
     family: str
 
 
+@lru_cache(maxsize=1)
+def measurement_map() -> dict:
+    """knowledge/data/measurement_map.yaml: how CSV rows map onto backend, quant and model ids (read once)."""
+    return yaml.safe_load((paths.KNOWLEDGE_DIR / "data" / "measurement_map.yaml").read_text())
+
+
 def _device_group(name: str) -> str:
     g = re.sub(r"\s+\d+\s*GB\b.*$", "", name)
     g = re.sub(r"\s*\(on .*\)$", "", g)
@@ -65,7 +72,7 @@ def load_rows(kb: Knowledge, csv_path: Path | None = None) -> tuple[list[Row], d
     """Map CSV rows to features; returns the rows and the counts of rows skipped, by reason."""
     from .predict import GIB, weights_bytes
 
-    mp = yaml.safe_load((paths.KNOWLEDGE_DIR / "data" / "measurement_map.yaml").read_text())
+    mp = measurement_map()
     rows: list[Row] = []
     skipped: dict[str, int] = {}
 
@@ -187,7 +194,7 @@ def fit_quality(kb: Knowledge) -> dict:
     import numpy as np
     from sklearn.linear_model import Ridge
 
-    mp = yaml.safe_load((paths.KNOWLEDGE_DIR / "data" / "measurement_map.yaml").read_text())
+    mp = measurement_map()
     rows = []
     with open(paths.QUALITY_CSV, newline="", encoding="utf-8") as fh:
         for r in csv.DictReader(fh):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from functools import lru_cache
 import shutil
 import time
 import uuid
@@ -275,7 +276,7 @@ def local_calibration(cal, dev):
     except AdvisorError as exc:  # an unreadable store must not stop a plan: plan with the shipped calibration
         log.warning("%s; planning without local corrections", exc)
         return cal
-    corr, counts = quality_corrections(results, _architecture_of)
+    corr, counts = quality_corrections(results, lru_cache(maxsize=None)(_architecture_of))  # one read per model
     if dev.id == "this-machine":
         here = fingerprint()
         speed, speed_counts = corrections([r for r in results if r.env.get("fingerprint") == here])
