@@ -137,7 +137,6 @@ async def test_unexpected_probe_failure_is_shown_not_raised(make_app, keys, wait
 
 
 async def test_export_with_the_real_emitter(make_app, keys, waiter, tmp_path, monkeypatch):
-    pytest.importorskip("advisor.emit", reason="advisor.emit is not in this checkout yet")
     monkeypatch.chdir(tmp_path)
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
@@ -150,3 +149,18 @@ async def test_export_with_the_real_emitter(make_app, keys, waiter, tmp_path, mo
         await pilot.press("e", "ctrl+a", "ctrl+k", *"out", "enter")  # force=False: an existing folder is refused
         await waiter(pilot, lambda: app.screen.busy is None and "written" not in message(app), tries=400)
         assert app.screen.query_one("#plan-message").has_class("error")
+
+
+@pytest.mark.backend
+async def test_probe_with_the_real_runner(make_app, keys, waiter):
+    """The real probe runner in the worker: the top candidates are quantized and measured with llama.cpp."""
+    pytest.importorskip("llama_cpp", reason="llama-cpp-python is not installed (pip install 'advisor[llamacpp]')")
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await keys.to_plan(pilot)
+        await pilot.press("p")
+        await waiter(pilot, lambda: app.screen.busy is None and "probe" in message(app), tries=8000)
+        assert "probes done" in message(app), message(app)
+        measured = [c for c in app.screen.plan.candidates if c.measured]
+        assert measured and all(c.measured["ok"] for c in measured), [c.measured for c in measured]
+        assert all(c.measured["weights_gib"] > 0 and c.measured["decode_tokens_per_s"] > 0 for c in measured)
