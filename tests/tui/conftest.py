@@ -13,6 +13,13 @@ from textual.widgets import Input
 from advisor.schemas import DeviceProfile, Plan
 from advisor.tui.app import AdvisorApp, Library, build_app
 
+
+@pytest.fixture(autouse=True)
+def _empty_measurement_store(tmp_path, monkeypatch):
+    """Plans read stored probes: each TUI test starts from an empty store, so a probe run by one test cannot
+    change the figures another test (or a snapshot) sees."""
+    monkeypatch.setenv("ADVISOR_DATA_DIR", str(tmp_path / "advisor-data"))
+
 DEVICE, MODEL = "raspberry-pi-5-8gb", "llama-3.2-1b-instruct"
 CLEAR = ("ctrl+a", "ctrl+k")  # Input: go home, delete to the end
 
