@@ -1,9 +1,8 @@
 """Fitted parameters of the predictors and how to apply them (pure; loading is the only I/O, done once).
 
-The speed models are log-linear: log(measured / physical bound) for decode and log(tokens/s x params) for
-prefill, each a linear function of named features built by `speed_features()` — the same function at fit time
-(advisor/fit.py) and at prediction time. Intervals are empirical quantiles of leave-one-device-out residuals
-(split-conformal style), per engine where enough rows exist.
+Speed: the physical model of advisor/speedmodel.py with per-engine efficiencies fitted by advisor/speedfit.py.
+Intervals are empirical quantiles of out-of-sample log residuals (split-conformal style): per engine from refits
+that left the row's device or source out; for a proxy, from refits that left the whole engine out.
 """
 
 from __future__ import annotations
@@ -16,74 +15,18 @@ from pathlib import Path
 
 from . import paths
 from .errors import KnowledgeError
-
-# Engines with no public measurements borrow a measured engine's fit; the interval is widened by PROXY_WIDEN.
-ENGINE_PROXIES = {
-    "olive-cpu": "llamacpp-cpu",
-    "openvino-cpu": "llamacpp-cpu",
-    "mlx-cpu": "llamacpp-cpu",
-    "openvino-npu": "qnn-npu",
-    "olive-npu": "qnn-npu",
-    "olive-gpu-cuda": "llamacpp-gpu-cuda",
-    "olive-gpu-directml": "llamacpp-gpu-vulkan",
-    "llamacpp-gpu-opencl": "llamacpp-gpu-vulkan",
-    "llamacpp-gpu-sycl": "llamacpp-gpu-vulkan",
-    "llamacpp-gpu-rocm": "llamacpp-gpu-cuda",
-    "qnn-gpu": "llamacpp-gpu-vulkan",
-}
-PROXY_WIDEN = 1.5
-
+from .speedmodel import SpeedInput, predict_log
 
 @dataclass(frozen=True)
-class SpeedFeatures:
-    backend: str
-    compute: str
-    api: str
-    device_class: str
-    bandwidth_gbs: float
-    weights_gib: float  # bytes read per token for the weights (MoE: active part)
-    params_b: float  # active parameters, billions
-    family: str
-    bits: float
+class SpeedEstimate:
+    """A speed figure with its 80 % interval and what it rests on."""
 
-    @property
-    def engine(self) -> str:
-        """The calibration group: backend and compute unit, plus the API for GPUs (metal, cuda, vulkan, ...)."""
-        return f"{self.backend}-{self.compute}" + (f"-{self.api}" if self.compute == "gpu" else "")
-
-
-def speed_features(f: SpeedFeatures, engine: str | None = None) -> dict[str, float]:
-    e = engine or f.engine
-    return {
-        f"engine={e}": 1.0,
-        "log_weights_gib": math.log(max(f.weights_gib, 1e-3)),
-        "log_bandwidth": math.log(max(f.bandwidth_gbs, 1e-3)),
-        "low_bits": max(0.0, 8.0 - f.bits) / 4.0,
-        f"family={f.family}": 1.0,
-        "cpu": 1.0 if f.compute == "cpu" else 0.0,
-    }
-
-
-@dataclass(frozen=True)
-class LogLinear:
-    """A fitted log-space linear model with empirical residual quantiles (low, high) per engine."""
-
-    intercept: float
-    coef: dict[str, float]
-    resid: dict[str, list[float]]  # key -> [q_low, q_high, n]
-    n_rows: int
-    engines: dict[str, int]
-
-    def apply(self, x: dict[str, float]) -> float:
-        return self.intercept + sum(self.coef.get(k, 0.0) * v for k, v in x.items())
-
-    def band(self, engine: str) -> tuple[float, float, int]:
-        r = self.resid.get(engine) or self.resid["global"]
-        return r[0], r[1], int(r[2])
-
-    @classmethod
-    def from_dict(cls, d: dict) -> "LogLinear":
-        return cls(intercept=d["intercept"], coef=d["coef"], resid=d["resid"], n_rows=d["n_rows"], engines=d["engines"])
+    value: float
+    low: float
+    high: float
+    basis: str
+    evidence: str  # measured-here | engine | proxy
+    rows: int
 
 
 class Calibration:
@@ -91,8 +34,7 @@ class Calibration:
 
     def __init__(self, data: dict):
         self.data = data
-        self.decode_model = LogLinear.from_dict(data["decode"])
-        self.prefill_model = LogLinear.from_dict(data["prefill"])
+        self.speed_params = data["speed"]
         self.q = data["quality"]
         self.size = data["size"]
         self.overhead = data["overhead"]
@@ -114,34 +56,36 @@ class Calibration:
         return o["base_gib"] + buffers, f"{o['base_gib']:g} GiB + {buffers:.2f} GiB buffers ({o['source']})"
 
     # ----------------------------------------------------------- speed
-    def _engine(self, model: LogLinear, f: SpeedFeatures) -> tuple[str, float, str]:
-        e = f.engine
-        if f"engine={e}" in model.coef:
-            return e, 1.0, f"{model.engines.get(e, 0)} public rows for {e}"
-        proxy = ENGINE_PROXIES.get(e)
-        if proxy and f"engine={proxy}" in model.coef:
-            return proxy, PROXY_WIDEN, f"no public rows for {e}; borrowed {proxy} ({model.engines.get(proxy, 0)} rows), interval widened"
-        return e, PROXY_WIDEN * 1.5, f"no public rows for {e} or a proxy; all-engine average, interval widened"
+    def compute_ratio(self, unit: str) -> float:
+        """log(peak compute / bandwidth) typical of this unit: imputes a compute figure a device does not state."""
+        return float(self.speed_params["compute_ratio"].get(unit, 0.0))
 
-    def decode(self, f: SpeedFeatures) -> tuple[float, float, float, str]:
-        """Multipliers of the bandwidth bound: (mid, low, high, basis)."""
-        m = self.decode_model
-        engine, widen, basis = self._engine(m, f)
-        y = m.apply(speed_features(f, engine))
-        lo, hi, n = m.band(engine)
-        y += self.local.get(f"decode:{f.engine}", 0.0)
-        mid = math.exp(y)
-        return mid, mid * math.exp(lo * widen), mid * math.exp(hi * widen), f"achieved fraction {mid:.2f} ({basis})"
+    def _band(self, kind: str, x: SpeedInput, evidence: str) -> tuple[float, float, str]:
+        bands = self.speed_params[kind]["bands"]
+        if evidence == "proxy":
+            key = f"proxy:{x.unit}" if f"proxy:{x.unit}" in bands else "proxy:all"
+            what = "leave-engine-out error of borrowing"
+        else:
+            key = x.engine if x.engine in bands else f"unit:{x.unit}"
+            what = "out-of-sample error (device or source left out)"
+        lo, hi, n = bands[key]
+        # residual quantiles of a biased engine can both lie on one side of 0: the interval still holds the value
+        return min(lo, 0.0), max(hi, 0.0), f"{what}, {int(n)} rows"
 
-    def prefill(self, f: SpeedFeatures) -> tuple[float, float, float, str]:
-        """Prefill tokens/s: (mid, low, high, basis)."""
-        m = self.prefill_model
-        engine, widen, basis = self._engine(m, f)
-        y = m.apply(speed_features(f, engine)) - math.log(max(f.params_b, 1e-3))
-        y += self.local.get(f"prefill:{f.engine}", 0.0)
-        lo, hi, n = m.band(engine)
+    def speed(self, kind: str, x: SpeedInput, like: list[str]) -> SpeedEstimate:
+        """Tokens/s of `kind` ('decode' | 'prefill'), its 80 % interval and evidence."""
+        y, eff = predict_log(self.speed_params, kind, x, like)
+        local = self.local.get(f"{kind}:{x.engine}")
+        evidence, rows = eff.evidence, eff.rows
+        if local is not None:
+            y += local
+            evidence = "measured-here"
+        lo, hi, band = self._band(kind, x, eff.evidence)
         mid = math.exp(y)
-        return mid, mid * math.exp(lo * widen), mid * math.exp(hi * widen), f"log-linear fit on bandwidth and size ({basis})"
+        basis = (f"{eff.via}; compute {x.compute_tops:.3g} TOPS"
+                 + (" (not stated: imputed from bandwidth)" if x.compute_imputed else "")
+                 + f"; interval = {band}")
+        return SpeedEstimate(mid, mid * math.exp(lo), mid * math.exp(hi), basis, evidence, rows)
 
     # ----------------------------------------------------------- quality
     def quality(self, fmt, params_b: float, architecture: str | None = None) -> tuple[float, float, float, str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .engines import select_engine
 from .knowledge import Condition, Knowledge
 from .schemas import BACKEND_IDS, Constraints, DeviceProfile, Elimination, ModelSpec
 
@@ -106,6 +107,16 @@ def decide(dev: DeviceProfile, model: ModelSpec, cons: Constraints, kb: Knowledg
             continue
         opt_quants = next((o.quants for o in be.compute if o.unit == adm.compute and o.quants), None)
         quants = tuple(opt_quants or be.quants)
+        engine = select_engine(kb.engines, dev, adm.backend, adm.compute)
+        if engine is not None and engine.quants is not None:
+            runs = {q.upper() for q in engine.quants}
+            dropped_q = [q for q in quants if q.upper() not in runs]
+            quants = tuple(q for q in quants if q.upper() in runs)
+            if dropped_q:
+                drop(adm.backend, f"{adm.compute} ({engine.id}): {', '.join(dropped_q)} not run natively — "
+                     f"{engine.quants_reason}", "engines.yaml:quants")
+            if not quants:
+                continue
         dec.routes.append(
             Route(
                 backend=adm.backend,

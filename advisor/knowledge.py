@@ -13,6 +13,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from . import paths
+from .engines import Engine, load_engines_from
 from .errors import KnowledgeError
 from .schemas import BackendId, ComputeUnit, DeviceClass, ModelSpec, OsId, Strict
 from .yamlio import load, validate, read_data
@@ -149,6 +150,18 @@ class MemoryFile(Strict):
         return self
 
 
+# ------------------------------------------------------------------ cpu_isa.yaml
+class IsaFeature(Strict):
+    feature: str
+    macs_per_cycle: float = Field(gt=0, le=100_000)
+    source: str
+
+
+class CpuIsa(Strict):
+    features: list[IsaFeature]
+    default_macs_per_cycle: float = Field(gt=0, le=100_000)
+
+
 # ------------------------------------------------------------------ models.yaml
 class ModelsFile(Strict):
     models: list[ModelSpec]
@@ -162,6 +175,16 @@ class Knowledge(Strict):
     tree: DecisionTree
     models: dict[str, ModelSpec]
     memory: dict[str, MemoryRule]
+    engines: dict[str, Engine] = Field(default_factory=dict)
+    cpu_isa: CpuIsa | None = None
+
+    def macs_per_cycle(self, features: list[str]) -> float:
+        """Peak int8 MACs per cycle per core for the best ISA feature the CPU lists (knowledge/cpu_isa.yaml)."""
+        if self.cpu_isa is None:
+            return 16.0
+        have = set(features)
+        return next((f.macs_per_cycle for f in self.cpu_isa.features if f.feature in have),
+                    self.cpu_isa.default_macs_per_cycle)
 
     def usable_gib(self, device_class: str, capacity_gib: float) -> float:
         rule = self.memory.get(device_class) or self.memory["default"]
@@ -191,6 +214,14 @@ def _cross_check(kb: Knowledge) -> None:
                 raise KnowledgeError(f"knowledge/quant_formats.yaml: {backend}/{q} type {t!r} not in ggml_types")
         if fmt.quality_proxy and ("llamacpp", fmt.quality_proxy.upper()) not in kb.formats:
             raise KnowledgeError(f"knowledge/quant_formats.yaml: {backend}/{q} quality_proxy {fmt.quality_proxy!r} unknown")
+    for e in kb.engines.values():
+        if e.backend in kb.backends:
+            if not any(o.unit == e.unit for o in kb.backends[e.backend].compute):
+                raise KnowledgeError(f"knowledge/engines.yaml: {e.id} runs {e.backend} on the {e.unit}, which "
+                                     f"backends.yaml does not offer")
+            for q in e.quants or []:
+                if (e.backend, q.upper()) not in kb.formats:
+                    raise KnowledgeError(f"knowledge/engines.yaml: {e.id} lists unknown quant {q!r}")
     for br in kb.tree.branches:
         for a in br.admit:
             unit_ok = any(o.unit == a.compute for o in kb.backends[a.backend].compute)
@@ -220,7 +251,8 @@ def load_knowledge_from(directory: Path) -> Knowledge:
             raise KnowledgeError(f"{directory / 'models.yaml'}: duplicate model id {m.id!r}")
         models[m.id] = m
     kb = Knowledge(backends=backends, ggml_types=qfile.ggml_types, formats=formats, tree=tree, models=models,
-                   memory=memfile.classes)
+                   memory=memfile.classes, engines=load_engines_from(directory / "engines.yaml"),
+                   cpu_isa=load(CpuIsa, directory / "cpu_isa.yaml"))
     _cross_check(kb)
     return kb
 

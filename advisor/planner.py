@@ -21,7 +21,7 @@ def make_plan(dev: DeviceProfile, model: ModelSpec, cons: Constraints, kb: Knowl
             pred, notes = predict(dev, model, route.backend, route.compute, q, work, kb, cal)
 
             items.append(Scored(
-                pred=pred, violations=violations(pred, cons, usable), reasons=[route.reason, *notes],
+                pred=pred, violations=violations(pred, cons, usable), reasons=[route.reason, *notes, evidence_reason(pred)],
                 rule_path=list(route.rule_path), runs_here=kb.backends[route.backend].runs_on_linux_x86,
             ))
     cands = rank(items, cons)
@@ -31,6 +31,19 @@ def make_plan(dev: DeviceProfile, model: ModelSpec, cons: Constraints, kb: Knowl
         summary=summarize(cands, dev, model),
     )
     return plan
+
+def evidence_reason(pred) -> str:
+    """What the speed figures rest on, in one line (the decode basis names rows, sources and devices)."""
+    d, p = pred.decode_tokens_per_s, pred.prefill_tokens_per_s
+
+    def what(e) -> str:
+        if e.evidence == "proxy":
+            return "a proxy (" + e.basis.split(": ", 1)[-1].split(";")[0].split(": ", 1)[-1] + ")"
+        head = e.basis.split(": ", 1)[-1].split(";")[0]
+        return head + (" and probes on this machine" if e.evidence == "measured-here" else "")
+
+    return f"speed on {pred.engine}: decode rests on {what(d)}; prefill on {what(p)}"
+
 
 def _usable(dev: DeviceProfile, dec, kb: Knowledge) -> float:
     """The most memory any admitted route can use."""

@@ -7,11 +7,14 @@ those bounds, and the intervals, come from a fitted `Calibration` (see advisor/c
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from .architecture import ParamCounts, count_params, kv_bytes_per_token
-from .calibration import Calibration, SpeedFeatures
+from .calibration import Calibration
+from .engines import select_engine
 from .knowledge import Knowledge, QuantFormat
+from .speedmodel import SpeedInput, cpu_tops
 from .schemas import Constraints, DeviceProfile, Estimate, ModelSpec, Prediction
 
 GIB = float(2**30)
@@ -128,19 +131,13 @@ def predict(
         basis=f"weights + KV cache {kv_gib:.2f} GiB at {work.context} tokens ({kv_el:g} B/element) + runtime {over_basis}",
     )
 
-    active_frac = pc.active / pc.total
-    bytes_per_token = wbytes * active_frac + kv_tok * (work.prompt_tokens + work.gen_tokens / 2)
-    bw = speed_bandwidth_gbs(dev, compute)
-    feats = SpeedFeatures(
-        backend=backend, compute=compute, api=_api(dev, backend, compute), device_class=dev.class_,
-        bandwidth_gbs=bw, weights_gib=w_gib * active_frac, params_b=pc.active / 1e9, family=fmt.family, bits=fmt.bits,
-    )
-    bound = bw * 1e9 / bytes_per_token
-    d_mid, d_lo, d_hi, d_basis = cal.decode(feats)
-    decode = Estimate(value=round(bound * d_mid, 3), low=round(bound * d_lo, 3), high=round(bound * d_hi, 3),
-                      basis=f"bandwidth bound {bound:.1f} tok/s ({bw:g} GB/s / {bytes_per_token / 1e9:.3f} GB per token) x {d_basis}")
-    p_mid, p_lo, p_hi, p_basis = cal.prefill(feats)
-    prefill = Estimate(value=round(p_mid, 3), low=round(p_lo, 3), high=round(p_hi, 3), basis=p_basis)
+    x, engine = speed_input(dev, model, pc, fmt, backend, compute, wbytes, kv_tok, work, kb, cal)
+    like = engine.like if engine else []
+    d = cal.speed("decode", x, like)
+    bound = x.bandwidth_gbs / x.decode_gb_per_token
+    decode = _speed_estimate(d, f"bandwidth bound {bound:.1f} tok/s ({x.bandwidth_gbs:g} GB/s / "
+                                f"{x.decode_gb_per_token:.3f} GB per token); {x.engine}: ")
+    prefill = _speed_estimate(cal.speed("prefill", x, like), f"compute bound; {x.engine}: ")
 
     q_mid, q_lo, q_hi, q_basis = cal.quality(fmt, pc.total / 1e9, model.architecture)
     quality = Estimate(value=round(q_mid, 4), low=round(q_lo, 4), high=round(q_hi, 4), basis=q_basis)
@@ -150,23 +147,48 @@ def predict(
     if model.max_position_embeddings and work.context > model.max_position_embeddings:
         notes.append(f"context {work.context} exceeds the model's trained maximum {model.max_position_embeddings}")
     pred = Prediction(
-        backend=backend, quant=fmt.quant, compute=compute, weights_gib=weights, peak_memory_gib=peak_est,
+        backend=backend, quant=fmt.quant, compute=compute, engine=x.engine, weights_gib=weights, peak_memory_gib=peak_est,
         decode_tokens_per_s=decode, prefill_tokens_per_s=prefill, ppl_increase_pct=quality,
     )
     return pred, notes
 
 
-def _api(dev: DeviceProfile, backend: str, compute: str) -> str:
-    """The API a route uses on this device: the engine group speed calibration keys on."""
+def _speed_estimate(e, prefix: str) -> Estimate:
+    return Estimate(value=round(e.value, 3), low=round(e.low, 3), high=round(e.high, 3), basis=prefix + e.basis,
+                    evidence=e.evidence, rows=e.rows)
+
+
+def device_tops(dev: DeviceProfile, compute: str, kb: Knowledge) -> float | None:
+    """The unit's stated peak: the CPU's int8 throughput from cores, clock and ISA; the GPU's tflops_fp16; the
+    NPU's tops_int8 (None when the profile states none)."""
     if compute == "cpu":
-        return "cpu"
+        if not dev.cpu.freq_ghz:
+            return None
+        return cpu_tops(dev.cpu.cores, dev.cpu.freq_ghz, kb.macs_per_cycle(dev.cpu.features))
     acc = dev.gpu() if compute == "gpu" else dev.npu()
-    apis = acc.api if acc else []
-    prefs = {
-        "llamacpp": ["metal", "cuda", "rocm", "vulkan", "sycl", "opencl"],
-        "olive": ["cuda", "directml", "qnn", "openvino"],
-        "openvino": ["openvino"],
-        "mlx": ["metal"],
-        "qnn": ["qnn"],
-    }[backend]
-    return next((a for a in prefs if a in apis), apis[0] if apis else compute)
+    if acc is None:
+        return None
+    return acc.tflops_fp16 if compute == "gpu" else acc.tops_int8
+
+
+def speed_input(dev: DeviceProfile, model: ModelSpec, pc: ParamCounts, fmt: QuantFormat, backend: str, compute: str,
+                wbytes: float, kv_tok: float, work: Workload, kb: Knowledge, cal: Calibration):
+    """The speed model's input for one route on this device, and the engine that runs it."""
+    engine = select_engine(kb.engines, dev, backend, compute)
+    bw = speed_bandwidth_gbs(dev, compute)
+    tops = device_tops(dev, compute, kb)
+    imputed = tops is None
+    if tops is None:
+        tops = bw * math.exp(cal.compute_ratio(compute))
+    kv_decode = work.prompt_tokens + work.gen_tokens / 2
+    kv_prefill = work.context if compute == "npu" else work.prompt_tokens / 2  # NPUs run static full-context shapes
+    attn = 4.0 * model.num_hidden_layers * model.num_attention_heads * model.head_size / 1e9
+    x = SpeedInput(
+        engine=engine.id if engine else f"{backend}-{compute}", unit=compute, family=fmt.family, bandwidth_gbs=bw,
+        compute_tops=tops, compute_imputed=imputed,
+        decode_gb_per_token=(wbytes * pc.active / pc.total + kv_tok * kv_decode) / 1e9,
+        active_params_b=pc.active / 1e9, layers=model.num_hidden_layers,
+        attn_gflop_per_token=attn * kv_prefill, attn_gflop_decode=attn * kv_decode,
+        prompt_tokens=float(work.prompt_tokens),
+    )
+    return x, engine

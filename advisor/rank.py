@@ -54,16 +54,27 @@ def pareto(preds: list[Prediction]) -> list[bool]:
     return [not any(_dominates(o, p) for o in preds if o is not p) for p in preds]
 
 
-def scores(preds: list[Prediction], priority: str) -> list[float]:
-    """0..1: speed on a log scale relative to the fastest, quality and size relative to the best."""
+def answer_seconds(p: Prediction, prompt_tokens: int, gen_tokens: int) -> float:
+    """Time to answer the workload on the pessimistic ends of the 80 % intervals: prompt / prefill + generated /
+    decode. A figure resting on little (a proxy's wide interval) is judged by what it may turn out to be, so a
+    guess cannot win on its optimistic middle; a prompt-heavy workload weighs prefill accordingly."""
+    pre = max(p.prefill_tokens_per_s.low, 1e-6)
+    dec = max(p.decode_tokens_per_s.low, 1e-6)
+    return prompt_tokens / pre + gen_tokens / dec
+
+
+def scores(preds: list[Prediction], priority: str, prompt_tokens: int = 512, gen_tokens: int = 128) -> list[float]:
+    """0..1: answer time on a log scale relative to the quickest (a tenth of its speed scores 0), quality and size
+    relative to the best."""
     if not preds:
         return []
     ws, wq, wm = PRIORITY_WEIGHTS[priority]
-    top = max(p.decode_tokens_per_s.value for p in preds)
+    times = [answer_seconds(p, prompt_tokens, gen_tokens) for p in preds]
+    quickest = min(times)
     small = min(p.peak_memory_gib.value for p in preds)
     out = []
-    for p in preds:
-        speed = 1.0 + math.log(max(p.decode_tokens_per_s.value, 1e-6) / max(top, 1e-6)) / math.log(10)
+    for p, t in zip(preds, times):
+        speed = 1.0 + math.log(quickest / t) / math.log(10)
         quality = 1.0 / (1.0 + p.ppl_increase_pct.value / 5.0)  # +5 % perplexity halves the quality score
         size = small / max(p.peak_memory_gib.value, 1e-6)
         out.append(round(ws * max(speed, 0.0) + wq * quality + wm * size, 4))
@@ -74,7 +85,8 @@ def rank(items: list[Scored], cons: Constraints) -> list[Candidate]:
     feasible = [i for i in items if not i.violations]
     pool = feasible or items
     front = dict(zip((id(i) for i in pool), pareto([i.pred for i in pool])))
-    sc = dict(zip((id(i) for i in items), scores([i.pred for i in items], cons.priority)))
+    sc = dict(zip((id(i) for i in items), scores([i.pred for i in items], cons.priority, cons.prompt_tokens,
+                                                 cons.gen_tokens)))
     cands = []
     for i in items:
         on_front = front.get(id(i), False)
@@ -84,5 +96,8 @@ def rank(items: list[Scored], cons: Constraints) -> list[Candidate]:
             **d, feasible=not i.violations, violations=i.violations, score=sc[id(i)], reasons=reasons,
             pareto=on_front, rule_path=i.rule_path, runs_here=i.runs_here,
         ))
-    cands.sort(key=lambda c: (not c.feasible, len(c.violations), not c.pareto, -c.score))
+    # A guess never outranks a measurement: candidates whose decode speed is borrowed from another engine (proxy)
+    # come after those backed by measurements of their own engine.
+    cands.sort(key=lambda c: (not c.feasible, len(c.violations), c.decode_tokens_per_s.evidence == "proxy",
+                              not c.pareto, -c.score))
     return cands

@@ -8,7 +8,7 @@ from .schemas import Candidate, Estimate, Plan
 
 
 def est(e: Estimate, fmt: str = "{:.1f}") -> str:
-    return f"{fmt.format(e.value)} [{fmt.format(e.low)}–{fmt.format(e.high)}]"
+    return f"{mark(e)}{fmt.format(e.value)} [{fmt.format(e.low)}–{fmt.format(e.high)}]"
 
 
 def num(x: float, digits: int = 3) -> str:
@@ -20,9 +20,14 @@ def num(x: float, digits: int = 3) -> str:
     return f"{x:.{digits}g}"
 
 
+def mark(e: Estimate) -> str:
+    """'~' before a proxy figure (borrowed from another engine), '=' before one a probe here moved."""
+    return {"proxy": "~", "measured-here": "="}.get(e.evidence or "", "")
+
+
 def short(e: Estimate) -> str:
     """Value over its interval, for two-line table cells."""
-    return f"{num(e.value)}\n[dim]{num(e.low, 2)}–{num(e.high, 2)}[/]"
+    return f"{mark(e)}{num(e.value)}\n[dim]{num(e.low, 2)}–{num(e.high, 2)}[/]"
 
 
 def plan_json(plan: Plan) -> str:
@@ -38,7 +43,8 @@ def plan_table(plan: Plan, limit: int | None = 12):
     from rich.table import Table
 
     t = Table(title=f"{plan.model.name or plan.model.id} on {plan.device.name}", box=box.SIMPLE_HEAD, pad_edge=False,
-              padding=(0, 1), caption="value over its 80 % interval; decode/prefill in tokens/s; * = Pareto front",
+              padding=(0, 1), caption="value over its 80 % interval; decode/prefill in tokens/s; * = Pareto front; "
+                      "~ = proxy (no measurements of this engine), = = probed here",
               collapse_padding=True)
     for col, just in [("backend", "left"), ("quant", "left"), ("unit", "left"), ("ok", "center"),
                       ("GiB", "right"), ("decode/s", "right"), ("prefill/s", "right"), ("ppl+%", "right"),
@@ -73,14 +79,15 @@ def print_plan(console, plan: Plan, limit: int | None = 12) -> None:
 
 def plan_markdown(plan: Plan, limit: int | None = None) -> str:
     lines = [f"# Deployment plan: {plan.model.name or plan.model.id} on {plan.device.name}", "", plan.summary, "",
-             "| # | backend | quant | unit | feasible | peak GiB | decode tok/s | prefill tok/s | ppl +% | score |",
+             "| # | backend | quant | engine | feasible | peak GiB | decode tok/s | prefill tok/s | ppl +% | score |",
              "|---|---|---|---|---|---|---|---|---|---|"]
     for i, c in enumerate(shown(plan, limit), 1):
-        lines.append(f"| {i} | {c.backend} | {c.quant}{' *' if c.pareto else ''} | {c.compute} | "
+        lines.append(f"| {i} | {c.backend} | {c.quant}{' *' if c.pareto else ''} | {c.engine or c.compute} | "
                      f"{'yes' if c.feasible else 'no: ' + '; '.join(c.violations)} | {est(c.peak_memory_gib, '{:.2f}')} | "
                      f"{est(c.decode_tokens_per_s)} | {est(c.prefill_tokens_per_s, '{:.0f}')} | "
                      f"{est(c.ppl_increase_pct, '{:.2f}')} | {c.score:.2f} |")
-    lines += ["", "Intervals are 80 %; * marks the Pareto front (memory, decode speed, quality).", "",
+    lines += ["", "Intervals are 80 %; * marks the Pareto front (memory, decode speed, quality); ~ marks a proxy figure "
+              "(no public measurements of that engine: borrowed from another), = one a probe on this machine moved.", "",
               "## Decision path", ""]
     lines += [f"1. {p}" for p in plan.decision_path]
     probed = [c for c in plan.candidates if c.measured]
@@ -121,12 +128,14 @@ def _probe_row(c: Candidate) -> str:
 
 
 def candidate_detail(c: Candidate) -> list[str]:
-    out = [f"{c.backend} {c.quant} on the {c.compute}: {'feasible' if c.feasible else 'NOT feasible'} (score {c.score:.2f})"]
+    out = [f"{c.backend} {c.quant} on the {c.compute} ({c.engine}): {'feasible' if c.feasible else 'NOT feasible'} "
+           f"(score {c.score:.2f})"]
     for name, key, f in [("weights GiB", "weights_gib", "{:.3f}"), ("peak memory GiB", "peak_memory_gib", "{:.3f}"),
                          ("decode tok/s", "decode_tokens_per_s", "{:.1f}"), ("prefill tok/s", "prefill_tokens_per_s", "{:.0f}"),
                          ("perplexity +%", "ppl_increase_pct", "{:.2f}")]:
         e = getattr(c, key)
-        out.append(f"  {name:17} {est(e, f)}   ({e.basis})")
+        ev = f" [{e.evidence}, {e.rows} rows]" if e.evidence else ""
+        out.append(f"  {name:17} {est(e, f)}{ev}   ({e.basis})")
     out += [f"  violation: {v}" for v in c.violations]
     out += [f"  reason: {r}" for r in c.reasons]
     return out

@@ -159,6 +159,10 @@ class Estimate(Strict):
     low: float
     high: float
     basis: str | None = Field(default=None, description="what the figure rests on")
+    evidence: Literal["measured-here", "engine", "proxy"] | None = Field(
+        default=None, description="speed figures: a probe here moved it, public rows of this engine back it, or it "
+                                  "is borrowed from another engine (a proxy)")
+    rows: int | None = Field(default=None, ge=0, description="public measurements of this engine behind the figure")
 
     @model_validator(mode="after")
     def _ordered(self) -> "Estimate":
@@ -171,6 +175,7 @@ class Prediction(Strict):
     backend: BackendId
     quant: str
     compute: ComputeUnit
+    engine: str | None = Field(default=None, description="what actually runs: backend, unit and API")
     weights_gib: Estimate
     peak_memory_gib: Estimate
     decode_tokens_per_s: Estimate
@@ -182,6 +187,7 @@ class Candidate(Strict):
     backend: BackendId
     quant: str
     compute: ComputeUnit
+    engine: str | None = Field(default=None, description="what actually runs: backend, unit and API")
     feasible: bool
     violations: list[str] = Field(default_factory=list)
     weights_gib: Estimate

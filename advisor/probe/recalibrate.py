@@ -5,7 +5,8 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 
-from ..calibration import Calibration, SpeedFeatures
+from ..calibration import Calibration, SpeedEstimate
+from ..speedmodel import SpeedInput
 from .spec import ProbeResult
 
 LAST_N = 20  # newest probes per key that count
@@ -58,12 +59,13 @@ class LocalCalibration(Calibration):
         new.counts = counts
         return new
 
-    def _note(self, kind: str, f: SpeedFeatures, basis: str) -> str:
-        key = f"{kind}:{f.engine}"
+    def speed(self, kind: str, x: SpeedInput, like: list[str]) -> SpeedEstimate:
+        e = super().speed(kind, x, like)
+        key = f"{kind}:{x.engine}"
         if key not in self.local:
-            return basis
-        return (f"{basis}; x{math.exp(self.local[key]):.2f} local correction from {self.counts.get(key, 0)} "
-                f"probe(s) on this machine")
+            return e
+        note = f"; x{math.exp(self.local[key]):.2f} local correction from {self.counts.get(key, 0)} probe(s) on this machine"
+        return SpeedEstimate(e.value, e.low, e.high, e.basis + note, e.evidence, e.rows)
 
     def quality(self, fmt, params_b: float, architecture: str | None = None):
         mid, lo, hi, basis = super().quality(fmt, params_b, architecture)
@@ -72,11 +74,3 @@ class LocalCalibration(Calibration):
             basis += (f"; x{math.exp(self.local[key]):.2f} from {self.counts.get(key, 0)} probe(s) of "
                       f"{fmt.backend} {fmt.quant} on a {architecture} model here")
         return mid, lo, hi, basis
-
-    def decode(self, f: SpeedFeatures):
-        mid, lo, hi, basis = super().decode(f)
-        return mid, lo, hi, self._note("decode", f, basis)
-
-    def prefill(self, f: SpeedFeatures):
-        mid, lo, hi, basis = super().prefill(f)
-        return mid, lo, hi, self._note("prefill", f, basis)

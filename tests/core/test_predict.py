@@ -114,8 +114,10 @@ def test_calibration_file_matches_a_rebuild():
 
 
 def test_skipped_measurement_rows_are_counted_not_guessed():
-    from advisor.fit import load_rows
+    from advisor.speed_data import load_speed_rows
 
-    rows, skipped = load_rows(load_knowledge())
-    assert skipped["no bandwidth figure"] > 0 and skipped["quant unknown"] > 0
-    assert all(r.feats.bandwidth_gbs > 0 and math.isfinite(r.bound) for r in rows)
+    kb = load_knowledge()
+    rows, skipped, _ = load_speed_rows(kb, kb.engines)
+    assert skipped["device has no bandwidth figure"] > 0 and skipped["quant not mapped"] > 0
+    assert any(k.startswith("engine ") and k.endswith("not modelled yet") for k in skipped)
+    assert all(r.x.bandwidth_gbs > 0 and r.x.compute_tops > 0 and math.isfinite(r.x.decode_gb_per_token) for r in rows)

@@ -1,0 +1,217 @@
+"""Public speed measurements (knowledge/data/speed/*.csv) and the devices they ran on (knowledge/data/devices*.csv),
+turned into model inputs for fitting and for the accuracy benchmark. I/O at the edge: the fit reads this once.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from . import paths
+from .architecture import count_params, kv_bytes_per_token
+from .engines import Engine
+from .knowledge import Knowledge
+from .speedmodel import SpeedInput, cpu_tops
+
+GB = 1e9
+GIB = float(2**30)
+SPEED_DIR = paths.KNOWLEDGE_DIR / "data" / "speed"
+
+
+@dataclass(frozen=True)
+class SpeedRow:
+    x: SpeedInput
+    tg: float | None
+    pp: float | None
+    device: str
+    group: str  # device group for leave-one-device-out (memory variants and unit labels folded)
+    source: str  # source_id for leave-one-source-out
+    model: str
+    quant: str
+    size_measured: float | None = None
+    size_predicted: float | None = None
+    family: str = ""
+
+
+@lru_cache(maxsize=1)
+def measurement_map() -> dict:
+    """knowledge/data/measurement_map.yaml: how published model and quant names map onto the advisor's ids."""
+    return yaml.safe_load((paths.KNOWLEDGE_DIR / "data" / "measurement_map.yaml").read_text(encoding="utf-8"))
+
+
+def _f(s: str | None) -> float | None:
+    try:
+        v = float(s) if s not in (None, "") else None
+    except ValueError:
+        return None
+    return v if v is not None and v > 0 and math.isfinite(v) else None
+
+
+def device_group(name: str) -> str:
+    g = re.sub(r"\s*\((?:on |CPU|NPU|Arc iGPU|Iris Xe|[^)]*host)[^)]*\)", "", name)
+    g = re.sub(r"\s+\d+\s*GB\b.*$", "", g)
+    return g.strip()
+
+
+def load_devices(directory: Path | None = None) -> dict[str, dict]:
+    """Every devices*.csv row by device name. A device named in several files takes each field from the first file
+    (sorted by name) that fills it."""
+    out: dict[str, dict] = {}
+    for p in sorted((directory or paths.KNOWLEDGE_DIR / "data").glob("devices*.csv")):
+        with open(p, newline="", encoding="utf-8") as fh:
+            for r in csv.DictReader(fh):
+                have = out.setdefault(r["device"].strip(), dict(r))
+                for k, v in r.items():
+                    if v and v.strip() and not (have.get(k) or "").strip():
+                        have[k] = v
+    return out
+
+
+def unit_tops(dev: dict, unit: str, threads: float | None, kb: Knowledge) -> float | None:
+    """The device's peak for the unit from its sourced figures (None when it states none)."""
+    if unit == "gpu":
+        return _f(dev.get("gpu_tflops_fp16"))
+    if unit == "npu":
+        return _f(dev.get("npu_tops_int8"))
+    cores, ghz = _f(dev.get("cpu_cores")), _f(dev.get("cpu_freq_ghz"))
+    if not (cores and ghz):
+        return None
+    used = min(threads or cores, cores)  # all cores unless the source says how many threads ran, as plans assume
+    return cpu_tops(used, ghz, kb.macs_per_cycle((dev.get("cpu_features") or "").split()))
+
+
+def compute_ratios(devices: dict[str, dict], kb: Knowledge) -> dict[str, float]:
+    """Per unit, the geometric mean of (peak compute / bandwidth) over devices stating both: used to impute a
+    compute figure from bandwidth where a device states none."""
+    out = {}
+    for unit in ("cpu", "gpu", "npu"):
+        logs = [math.log(t / bw) for d in devices.values()
+                if (bw := _f(d.get("bandwidth_gbs"))) and (t := unit_tops(d, unit, None, kb))]
+        out[unit] = sum(logs) / len(logs) if logs else 0.0
+    return out
+
+
+def _quant(mp: dict, backend: str, published: str, kb: Knowledge):
+    """(family, bits, body bpw, advisor format or None) for a published quant name; None if unknown."""
+    for q in mp["quants"]:
+        if re.search(q["pattern"], published, flags=re.I):
+            qid = q.get("quant") or published.strip()
+            fmt = kb.format(backend, qid) if backend in kb.backends else None
+            if fmt is not None:
+                return fmt.family, fmt.bits, None, fmt
+            if "family" in q:
+                return q["family"], float(q["bits"]), float(q["bpw"]), None
+    for q in mp.get("generic_quants", []):
+        if re.search(q["pattern"], published, flags=re.I):
+            return q["family"], float(q["bits"]), float(q["bpw"]), None
+    return None
+
+
+def generic_shape(params_b: float) -> tuple[int, float, float]:
+    """(layers, attention width, KV bytes per token) of a typical dense GQA decoder of this size, for published
+    models outside the catalogue: layers ~ 20 x params^(1/3) (Llama-3.2-1B 16, 3B 28, 8B 32, 70B 80), hidden size
+    from params ~ 12 x layers x hidden^2, 8 KV heads of 128 in f16 (Llama-3, Qwen2.5/3, Mistral)."""
+    layers = max(8, round(20 * params_b ** (1 / 3)))
+    hidden = math.sqrt(params_b * 1e9 / (12 * layers))
+    return layers, hidden, 2.0 * layers * 8 * 128 * 2
+
+
+def load_speed_rows(kb: Knowledge, engines: dict[str, Engine], files: list[Path] | None = None,
+                    devices: dict[str, dict] | None = None) -> tuple[list[SpeedRow], dict[str, int], dict[str, float]]:
+    """All rows the model can use, the counts of rows skipped by reason, and the compute ratios used."""
+    from .predict import weights_bytes
+
+    mp = measurement_map()
+    devices = devices if devices is not None else load_devices()
+    ratios = compute_ratios(devices, kb)
+    rows: list[SpeedRow] = []
+    skipped: dict[str, int] = {}
+
+    def skip(reason: str) -> None:
+        skipped[reason] = skipped.get(reason, 0) + 1
+
+    for path in files or sorted(SPEED_DIR.glob("*.csv")):
+        with open(path, newline="", encoding="utf-8") as fh:
+            for r in csv.DictReader(fh):
+                eng = engines.get(r["engine"])
+                if eng is None:
+                    skip(f"engine {r['engine']} not modelled yet")
+                    continue
+                dev = devices.get(r["device"].strip())
+                if dev is None:
+                    skip("device missing from devices*.csv")
+                    continue
+                bw = _f(dev.get("bandwidth_gbs"))
+                if bw is None:
+                    skip("device has no bandwidth figure")
+                    continue
+                tg, pp = _f(r.get("tg_tps")), _f(r.get("pp_tps"))
+                ttft, plen = _f(r.get("ttft_ms")), _f(r.get("prompt_len"))
+                if pp is None and ttft and plen:
+                    pp = plen / (ttft / 1000)  # time to first token of a stated prompt: its prefill (+ one step)
+                if tg is None and pp is None:
+                    skip("no decode or prefill figure")
+                    continue
+                q = _quant(mp, eng.backend, r["quant"], kb)
+                if q is None:
+                    skip("quant not mapped")
+                    continue
+                family, bits, bpw, fmt = q
+                spec = next((kb.models[m["id"]] for m in mp["models"]
+                             if re.search(m["pattern"], r["model"], flags=re.I) and m["id"] in kb.models), None)
+                params_b = _f(r.get("params_b"))
+                size_pub = _f(r.get("model_size_gib"))
+                size_pred = None
+                if spec is not None:
+                    pc = count_params(spec)
+                    active = pc.active / pc.total
+                    if fmt is not None:
+                        wbytes, _ = weights_bytes(spec, fmt, kb, pc)
+                        size_pred = wbytes / GIB
+                    else:
+                        wbytes = pc.total * bpw / 8
+                    layers, kv_tok = spec.num_hidden_layers, kv_bytes_per_token(spec)
+                    q_width = spec.num_attention_heads * spec.head_size
+                    act_params = pc.active / 1e9
+                elif params_b:
+                    skip("model not in catalogue (modelled from its parameter count; row kept)")
+                    wbytes = params_b * 1e9 * (bpw or (fmt.bpw if fmt and fmt.bpw else bits + 0.5)) / 8
+                    active, act_params = 1.0, params_b
+                    layers, q_width, kv_tok = generic_shape(params_b)
+                else:
+                    skip("model unknown and no parameter count")
+                    continue
+                if size_pub:
+                    wbytes = size_pub * GIB  # the published file is the best figure for bytes read
+                threads = _f(r.get("threads"))
+                tops = unit_tops(dev, eng.unit, threads, kb)
+                imputed = tops is None
+                if tops is None:
+                    tops = bw * math.exp(ratios[eng.unit])
+                # TTFT x prefill rate is the prompt length of that same measurement (Qualcomm's short-prompt runs
+                # publish both but not the length)
+                prompt = _f(r.get("prompt_len")) or (pp * ttft / 1000 if pp and ttft else None) or 512.0
+                gen = _f(r.get("gen_len")) or 128.0
+                ctx = _f(r.get("context_len"))
+                kv_decode = ctx if ctx else prompt + gen / 2
+                kv_prefill = ctx if (ctx and eng.unit == "npu") else prompt / 2
+                attn = 4.0 * layers * q_width / 1e9
+                x = SpeedInput(
+                    engine=eng.id, unit=eng.unit, family=family, bandwidth_gbs=bw, compute_tops=tops,
+                    compute_imputed=imputed,
+                    decode_gb_per_token=(wbytes * active + kv_tok * kv_decode) / GB,
+                    active_params_b=act_params, layers=layers,
+                    attn_gflop_per_token=attn * kv_prefill, attn_gflop_decode=attn * kv_decode, prompt_tokens=prompt,
+                )
+                rows.append(SpeedRow(
+                    x=x, tg=tg, pp=pp, device=r["device"], group=device_group(r["device"]),
+                    source=r["source_id"] or r["source_url"], model=r["model"], quant=r["quant"],
+                    size_measured=size_pub if spec is not None else None, size_predicted=size_pred, family=family,
+                ))
+    return rows, skipped, ratios

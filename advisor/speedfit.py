@@ -1,0 +1,150 @@
+"""Fitting the speed model (advisor/speedmodel.py) on public measurements, scikit-learn style.
+
+`SpeedFit(kind).fit(rows, engines)` estimates, by robust non-linear least squares in log space:
+- one efficiency per engine, shrunk toward the mean of its compute unit (a hierarchical prior: engines with few
+  rows stay near their unit's average instead of chasing one source);
+- one effect per (unit, quantization family), shrunk toward 0;
+- per unit: the compute coefficient (kappa) and per-layer cost (tau) of decode, the attention weight (alpha) of
+  prefill.
+Each (source, device, engine) cell weighs as one observation however many rows it holds, so one big table cannot
+outvote ten small sources. Constants below are policy, explained in docs/predictions.md ("Fitting").
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+
+from .engines import Engine
+from .speed_data import SpeedRow
+from .speedmodel import UNITS, decode_seconds, fam_key, predict_log, prefill_seconds
+
+SIGMA_ENGINE = 0.5  # prior sd of an engine's log-efficiency around its unit's mean (a factor of ~1.65)
+SIGMA_FAMILY = 0.3  # prior sd of a quantization family's effect on one unit
+SIGMA_UNIT = 3.0  # weak prior keeping every parameter finite where a unit has no rows
+SIGMA_EXTRA = 3.0  # weak prior on the per-unit kappa, tau, alpha and t0 (log scale, around the physical 1)
+# Parameters held at a value instead of fitted: CPU threads synchronise per op in microseconds, so a per-layer
+# launch cost (tau) belongs to GPUs and NPUs; left free it soaks up the compute limit of weak CPUs.
+FIXED = {"log_tau:cpu": -20.0}
+F_SCALE = 0.25  # soft-L1 loss: residuals beyond ~25 % in log space count linearly (robust to odd rows)
+
+
+class SpeedFit:
+    """Estimator for one kind of speed ('decode' or 'prefill')."""
+
+    def __init__(self, kind: str, sigma_engine: float | None = None, sigma_family: float | None = None):
+        self.kind = kind
+        self.sigma_engine = sigma_engine or SIGMA_ENGINE
+        self.sigma_family = sigma_family or SIGMA_FAMILY
+
+    def _target(self, r: SpeedRow) -> float | None:
+        v = r.tg if self.kind == "decode" else r.pp
+        return math.log(v) if v else None
+
+    def fit(self, rows: list[SpeedRow], engines: dict[str, Engine]) -> "SpeedFit":
+        import numpy as np
+        from scipy.optimize import least_squares
+
+        use = [r for r in rows if self._target(r) is not None]
+        if not use:
+            raise ValueError(f"no {self.kind} rows to fit")
+        eng_ids = sorted({r.x.engine for r in use})
+        fams = sorted({fam_key(r.x.unit, r.x.family) for r in use})
+        names = ([f"engine:{e}" for e in eng_ids] + [f"unit_mean:{u}" for u in UNITS] + [f"family:{f}" for f in fams])
+        extra = ["log_kappa", "log_tau"] if self.kind == "decode" else ["log_alpha", "log_t0"]
+        names += [f"{p}:{u}" for p in extra for u in UNITS]
+        names = [n for n in names if n not in FIXED] + [n for n in names if n in FIXED]
+        n_free = sum(1 for n in names if n not in FIXED)
+        ix = {n: i for i, n in enumerate(names)}
+        ie = np.array([ix[f"engine:{r.x.engine}"] for r in use])
+        ifam = np.array([ix[f"family:{fam_key(r.x.unit, r.x.family)}"] for r in use])
+        iu = {p: np.array([ix[f"{p}:{r.x.unit}"] for r in use]) for p in extra}
+        y = np.array([self._target(r) for r in use])
+        cells = Counter((r.source, r.device, r.x.engine) for r in use)
+        w = np.array([1.0 / math.sqrt(cells[(r.source, r.device, r.x.engine)]) for r in use])
+        col = {k: np.array([getattr(r.x, k) for r in use], dtype=float) for k in
+               ("decode_gb_per_token", "bandwidth_gbs", "active_params_b", "compute_tops", "layers",
+                "attn_gflop_per_token", "attn_gflop_decode", "prompt_tokens")}
+        unit_of_engine = np.array([ix[f"unit_mean:{use[[r.x.engine for r in use].index(e)].x.unit}"] for e in eng_ids])
+        i_eng = np.array([ix[f"engine:{e}"] for e in eng_ids])
+        i_fam = np.array([ix[f"family:{f}"] for f in fams])
+        i_unit = np.array([ix[f"unit_mean:{u}"] for u in UNITS])
+        i_extra = np.array([ix[f"{p}:{u}"] for p in extra for u in UNITS if f"{p}:{u}" not in FIXED])
+        fixed = np.array([FIXED[n] for n in names[n_free:]])
+
+        def full(free):
+            return np.concatenate([free, fixed])
+
+        def predict(theta):
+            log_eff = theta[ie] + theta[ifam]
+            if self.kind == "decode":
+                t = decode_seconds(col["decode_gb_per_token"], col["bandwidth_gbs"], col["active_params_b"],
+                                   col["attn_gflop_decode"], col["compute_tops"], col["layers"], log_eff, theta[iu["log_kappa"]],
+                                   theta[iu["log_tau"]], exp=np.exp)
+            else:
+                t = prefill_seconds(col["active_params_b"], col["attn_gflop_per_token"], col["compute_tops"],
+                                    col["prompt_tokens"], log_eff, theta[iu["log_alpha"]], theta[iu["log_t0"]],
+                                    exp=np.exp)
+            return -np.log(t)
+
+        def residuals(free):
+            theta = full(free)
+            return np.concatenate([
+                w * (y - predict(theta)),
+                (theta[i_eng] - theta[unit_of_engine]) / self.sigma_engine,
+                theta[i_fam] / self.sigma_family,
+                theta[i_unit] / SIGMA_UNIT,
+                theta[i_extra] / SIGMA_EXTRA,
+            ])
+
+        theta0 = np.zeros(n_free)
+        start = -0.5 if self.kind == "decode" else -1.5
+        theta0[i_eng] = start
+        theta0[i_unit] = start
+        sol = least_squares(residuals, theta0, loss="soft_l1", f_scale=F_SCALE, method="trf", max_nfev=2000)
+        th = full(sol.x)
+        p: dict = {"engine": {e: float(th[ix[f"engine:{e}"]]) for e in eng_ids},
+                   "unit_mean": {u: float(th[ix[f"unit_mean:{u}"]]) for u in UNITS},
+                   "family": {f: float(th[ix[f"family:{f}"]]) for f in fams},
+                   "rows": dict(sorted(Counter(r.x.engine for r in use).items())),
+                   "coverage": {e: [len({r.source for r in use if r.x.engine == e}),
+                                    len({r.group for r in use if r.x.engine == e})] for e in eng_ids}}
+        for name in extra:
+            p[name] = {u: float(th[ix[f"{name}:{u}"]]) for u in UNITS}
+        self.params_ = p
+        self.engines_ = engines
+        return self
+
+    def predict_log(self, rows: list[SpeedRow]) -> list[float]:
+        """log tokens/s for each row (whatever its target)."""
+        if not hasattr(self, "params_"):
+            raise RuntimeError("SpeedFit is not fitted; call fit() first")
+        p = {self.kind: self.params_}
+        return [predict_log(p, self.kind, r.x, self._like(r.x.engine))[0] for r in rows]
+
+    def _like(self, engine: str) -> list[str]:
+        e = self.engines_.get(engine)
+        return e.like if e else []
+
+
+def out_of_fold(kind: str, rows: list[SpeedRow], engines: dict[str, Engine], fold_of) -> dict[int, float]:
+    """Out-of-sample log residuals (measured - predicted) per row index, refitting without each fold."""
+    target = [(i, r) for i, r in enumerate(rows) if (r.tg if kind == "decode" else r.pp)]
+    folds = sorted({fold_of(r) for _, r in target})
+    out: dict[int, float] = {}
+    for f in folds:
+        train = [r for _, r in target if fold_of(r) != f]
+        test = [(i, r) for i, r in target if fold_of(r) == f]
+        if not train:
+            continue
+        m = SpeedFit(kind).fit(train, engines)
+        for (i, r), lp in zip(test, m.predict_log([r for _, r in test])):
+            out[i] = math.log(r.tg if kind == "decode" else r.pp) - lp
+    return out
+
+
+SPLITS = {
+    "device": lambda r: r.group,
+    "source": lambda r: r.source,
+    "engine": lambda r: r.x.engine,
+}

@@ -1,0 +1,101 @@
+"""The speed model (pure): decode and prefill time per token from a device's bandwidth and compute, with the
+efficiencies fitted per engine (advisor/fit.py) applied here and at fit time alike.
+
+Decode, per generated token:   t = bytes read / (bandwidth x eff_bw)        memory: weights + KV cache
+                                   + (2 x active params + attention FLOPs)
+                                     / (compute x kappa)                       compute: weak CPUs, long contexts
+                                   + tau x layers                              fixed per-layer cost (launches, syncs)
+Prefill, per prompt token:     t = (2 x active params + alpha x attention FLOPs) / (compute x eff_compute)
+                                   + t0 / prompt tokens                        fixed cost of a prefill call
+
+eff_bw and eff_compute are exp(engine effect + quant-family effect on that unit); kappa, tau, alpha and t0 are fitted
+per compute unit. Every function works on floats (math.exp) and on numpy arrays (numpy.exp) alike.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+TAU_SCALE = 1e-4  # seconds: tau = exp(log_tau) x 0.1 ms per layer, so a fitted log_tau near 0 is a plausible prior
+T0_SCALE = 0.02  # seconds: a prefill call's fixed cost = exp(log_t0) x 20 ms
+UNITS = ("cpu", "gpu", "npu")
+
+
+@dataclass(frozen=True)
+class SpeedInput:
+    """What the model needs to know about one (device, engine, model, quant, workload)."""
+
+    engine: str
+    unit: str  # cpu | gpu | npu: which pooled parameters apply
+    family: str  # quantization family (float, q8, kquant, legacy, int4_group, ...)
+    bandwidth_gbs: float
+    compute_tops: float  # the unit's peak (int8 TOPS for CPUs/NPUs, FP16 TFLOPS for GPUs)
+    compute_imputed: bool  # True when the device states no compute figure and it was taken from bandwidth
+    decode_gb_per_token: float  # weights read per token (MoE: active) + KV cache read at the decode position
+    active_params_b: float
+    layers: int
+    attn_gflop_per_token: float  # attention GFLOPs per prompt token at the prefill's average KV length
+    attn_gflop_decode: float = 0.0  # attention GFLOPs per generated token at the decode position
+    prompt_tokens: float = 512.0  # prompt length of the prefill
+
+
+def cpu_tops(cores: float, ghz: float, macs_per_cycle: float) -> float:
+    """Peak int8 tera-operations per second of `cores` cores."""
+    return cores * ghz * macs_per_cycle * 2 / 1000.0
+
+
+def decode_seconds(x_gb, bw, params_b, attn_gflop, tops, layers, log_eff, log_kappa, log_tau, exp=math.exp):
+    return (x_gb / (bw * exp(log_eff)) + (2.0 * params_b + attn_gflop) / (tops * 1e3 * exp(log_kappa))
+            + exp(log_tau) * TAU_SCALE * layers)
+
+
+def prefill_seconds(params_b, attn_gflop, tops, prompt, log_eff, log_alpha, log_t0, exp=math.exp):
+    """Seconds per prompt token, the fixed cost of one prefill call (graph launch, first chunk) spread over the
+    prompt: short prompts prefill at a lower rate."""
+    return (2.0 * params_b + exp(log_alpha) * attn_gflop) / (tops * 1e3 * exp(log_eff)) + exp(log_t0) * T0_SCALE / prompt
+
+
+def fam_key(unit: str, family: str) -> str:
+    return f"{unit}:{family}"
+
+
+@dataclass(frozen=True)
+class EngineEffect:
+    value: float
+    evidence: str  # engine | proxy
+    rows: int
+    via: str  # what it rests on, in words
+
+
+def engine_effect(p: dict, kind: str, engine: str, unit: str, like: list[str]) -> EngineEffect:
+    """The fitted log-efficiency of an engine, or a proxy's: the first `like` engine that was fitted, else the mean
+    of the measured engines on the same unit."""
+    eff, rows = p[kind]["engine"], p[kind]["rows"]
+    if engine in eff:
+        n = rows.get(engine, 0)
+        src, devs = p[kind].get("coverage", {}).get(engine, [0, 0])
+        return EngineEffect(eff[engine], "engine", n, f"{n} public {kind} measurements of {engine} "
+                            f"({src} sources, {devs} devices)")
+    for other in like:
+        if other in eff:
+            return EngineEffect(eff[other], "proxy", 0, f"no {kind} rows of {engine}: borrowed {other} "
+                                f"({rows.get(other, 0)} rows)")
+    mean = p[kind]["unit_mean"].get(unit, 0.0)
+    return EngineEffect(mean, "proxy", 0, f"no {kind} rows of {engine}: the average of measured {unit} engines")
+
+
+def predict_log(p: dict, kind: str, x: SpeedInput, like: list[str]) -> tuple[float, EngineEffect]:
+    """log tokens/s of `kind` ('decode' | 'prefill') for one input, and the engine effect it used."""
+    k = p[kind]
+    eff = engine_effect(p, kind, x.engine, x.unit, like)
+    log_eff = eff.value + k["family"].get(fam_key(x.unit, x.family), 0.0)
+    u = x.unit
+    if kind == "decode":
+        t = decode_seconds(x.decode_gb_per_token, x.bandwidth_gbs, x.active_params_b, x.attn_gflop_decode,
+                           x.compute_tops, x.layers,
+                           log_eff, k["log_kappa"][u], k["log_tau"][u])
+    else:
+        t = prefill_seconds(x.active_params_b, x.attn_gflop_per_token, x.compute_tops, x.prompt_tokens, log_eff,
+                            k["log_alpha"][u], k["log_t0"][u])
+    return -math.log(max(t, 1e-12)), eff
