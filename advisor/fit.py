@@ -24,16 +24,6 @@ RIDGE_ALPHA = 0.3
 LOW_Q, HIGH_Q = 0.10, 0.90
 MIN_ENGINE_ROWS = 8
 
-# Runtime memory beyond weights and KV cache: a fixed part plus buffers for one micro-batch of logits and
-# activations (ubatch x (vocab + 4 x hidden) x 4 bytes). Fixed parts are first estimates, to be replaced by probes.
-OVERHEAD = {
-    "llamacpp": {"base_gib": 0.15, "ubatch": 512, "source": "llama.cpp compute buffer for n_ubatch=512 (llama-context.cpp); base estimated"},
-    "olive": {"base_gib": 0.35, "ubatch": 256, "source": "ONNX Runtime arena + GenAI buffers; estimated"},
-    "openvino": {"base_gib": 0.40, "ubatch": 256, "source": "OpenVINO CPU plugin + GenAI; estimated"},
-    "mlx": {"base_gib": 0.30, "ubatch": 512, "source": "MLX Metal allocator + buffers; estimated"},
-    "qnn": {"base_gib": 0.25, "ubatch": 128, "source": "QNN HTP context + Genie buffers; estimated"},
-}
-
 
 @dataclass(frozen=True)
 class Row:
@@ -256,7 +246,6 @@ def build(kb: Knowledge | None = None) -> dict:
         "prefill": loglinear_with_bands(rows, prefill_target),
         "quality": fit_quality(kb),
         "size": size_errors(rows),
-        "overhead": OVERHEAD,
     }
 
 

@@ -27,6 +27,21 @@ class ComputeOption(Strict):
     note: str | None = None
 
 
+class RuntimeOverhead(Strict):
+    """Memory a runtime holds beyond weights and KV cache: a fixed part plus buffers sized by one micro-batch."""
+
+    base_gib: float = Field(ge=0, le=100, description="runtime, allocator arenas, kernels")
+    ubatch: int = Field(ge=1, le=65536, description="tokens per micro-batch the compute buffer is sized for")
+    source: str
+
+    def gib(self, vocab: int, hidden: int) -> tuple[float, str]:
+        """Compute buffer: ubatch rows of logits and hidden state (ubatch x (vocab + hidden) x 4 B); output
+        buffer: one row of logits (vocab x 4 B)."""
+        buffers = (self.ubatch * (vocab + hidden) + vocab) * 4 / 2**30
+        return self.base_gib + buffers, (f"{self.base_gib:g} GiB base + {buffers:.2f} GiB buffers "
+                                         f"({self.ubatch} x (vocab + hidden) + vocab floats)")
+
+
 class Backend(Strict):
     id: BackendId
     name: str
@@ -36,6 +51,7 @@ class Backend(Strict):
     architectures: list[str]
     quants: list[str]
     python_module: str | None = None
+    runtime_overhead: RuntimeOverhead
     runs_on_linux_x86: bool = Field(description="can its probe run on this project's Linux x86-64 machines")
     tools: list[str] = Field(default_factory=list)
     docs: str
@@ -133,10 +149,21 @@ class DecisionTree(Strict):
 
 
 # ------------------------------------------------------------------ memory.yaml
+class MemoryTier(Strict):
+    up_to_gib: float = Field(gt=0, le=100_000, description="applies to devices with at most this much memory")
+    fraction: float = Field(gt=0, le=1)
+    source: str
+
+
 class MemoryRule(Strict):
     fraction: float = Field(gt=0, le=1)
     reserve_gib: float = Field(ge=0, le=1000)
     source: str
+    tiers: list[MemoryTier] = Field(default_factory=list, description="per memory size, smallest first")
+
+    def share(self, capacity_gib: float) -> float:
+        """The fraction for a device of this size: the first tier that covers it, else the class fraction."""
+        return next((t.fraction for t in self.tiers if capacity_gib <= t.up_to_gib), self.fraction)
 
 
 class MemoryFile(Strict):
@@ -165,10 +192,27 @@ class Knowledge(Strict):
 
     def usable_gib(self, device_class: str, capacity_gib: float) -> float:
         rule = self.memory.get(device_class) or self.memory["default"]
-        return max(capacity_gib * rule.fraction - rule.reserve_gib, 0.0)
+        return max(capacity_gib * rule.share(capacity_gib) - rule.reserve_gib, 0.0)
 
     def format(self, backend: str, quant: str) -> QuantFormat | None:
         return self.formats.get((backend, quant.upper()))
+
+    def compute_option(self, backend: str, unit: str, accel=None) -> ComputeOption | None:
+        """The first of the backend's options for this unit that drives `accel` (vendor and API match);
+        for the CPU, the CPU option."""
+        for opt in self.backends[backend].compute:
+            if opt.unit != unit:
+                continue
+            if unit == "cpu":
+                return opt
+            if accel is None or accel.kind != unit:
+                continue
+            if opt.vendors and accel.vendor not in opt.vendors:
+                continue
+            if opt.api and not set(opt.api) & set(accel.api):
+                continue
+            return opt
+        return None
 
 
 

@@ -54,7 +54,7 @@ def predict_one(dev: DeviceProfile, model: ModelSpec, backend: str, quant: str, 
     else:
         unit = compute or "cpu"
         why = "; ".join(e.reason for e in dec.eliminated if e.backend == backend) or "not admitted"
-        reason, path = f"not a recommended path on this device: {why}", ["not-admitted"]
+        reason, path = f"not among the advisor's routes for this device: {why}", ["not-admitted"]
     pred, notes = predict(dev, model, backend, unit, fmt.quant, Workload.of(cons), kb, cal)
 
     usable = kb.usable_gib(dev.class_, capacity_gib(dev, unit))

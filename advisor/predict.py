@@ -119,7 +119,7 @@ def predict(
     kv_el = _kv_element_bytes(backend, compute)
     kv_tok = kv_bytes_per_token(model, kv_el)
     kv_gib = kv_tok * work.context / GIB
-    over_gib, over_basis = cal.overhead_gib(backend, model.vocab_size, model.hidden_size)
+    over_gib, over_basis = cal.overhead_gib(backend, model.vocab_size, model.hidden_size, kb)
     peak = w_gib + kv_gib + over_gib
     peak_est = Estimate(
         value=round(peak, 4),
@@ -132,7 +132,7 @@ def predict(
     bytes_per_token = wbytes * active_frac + kv_tok * (work.prompt_tokens + work.gen_tokens / 2)
     bw = speed_bandwidth_gbs(dev, compute)
     feats = SpeedFeatures(
-        backend=backend, compute=compute, api=_api(dev, backend, compute), device_class=dev.class_,
+        backend=backend, compute=compute, api=_api(dev, backend, compute, kb), device_class=dev.class_,
         bandwidth_gbs=bw, weights_gib=w_gib * active_frac, params_b=pc.active / 1e9, family=fmt.family, bits=fmt.bits,
     )
     bound = bw * 1e9 / bytes_per_token
@@ -156,12 +156,16 @@ def predict(
     return pred, notes
 
 
-def _api(dev: DeviceProfile, backend: str, compute: str) -> str:
-    """The API a route uses on this device: the engine group speed calibration keys on."""
+def _api(dev: DeviceProfile, backend: str, compute: str, kb: Knowledge | None = None) -> str:
+    """The API a route uses on this device: the engine group speed calibration keys on. Only the APIs of the
+    backends.yaml option that drives this accelerator count (llama.cpp on an Adreno is OpenCL, not Vulkan)."""
     if compute == "cpu":
         return "cpu"
     acc = dev.gpu() if compute == "gpu" else dev.npu()
     apis = acc.api if acc else []
+    opt = kb.compute_option(backend, compute, acc) if (kb and acc) else None
+    if opt and opt.api:
+        apis = [a for a in apis if a in opt.api] or apis
     prefs = {
         "llamacpp": ["metal", "cuda", "rocm", "vulkan", "sycl", "opencl"],
         "olive": ["cuda", "directml", "qnn", "openvino"],
