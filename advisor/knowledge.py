@@ -33,6 +33,7 @@ class RuntimeOverhead(Strict):
     base_gib: float = Field(ge=0, le=100, description="runtime, allocator arenas, kernels")
     ubatch: int = Field(ge=1, le=65536, description="tokens per micro-batch the compute buffer is sized for")
     source: str
+    field_sources: dict[str, str] = Field(default_factory=dict, description="a source for one field, overriding `source`")
 
     def gib(self, vocab: int, hidden: int) -> tuple[float, str]:
         """Compute buffer: ubatch rows of logits and hidden state (ubatch x (vocab + hidden) x 4 B); output
@@ -86,6 +87,7 @@ class QuantFormat(Strict):
     quality_proxy: str | None = Field(default=None, description="llama.cpp quant id whose quality prior applies")
     quality_uncertainty: float = Field(default=1.0, ge=1.0, le=10.0, description="widens the quality interval")
     source: str
+    field_sources: dict[str, str] = Field(default_factory=dict, description="a source for one field, overriding `source`")
 
     @model_validator(mode="after")
     def _size_known(self) -> "QuantFormat":
