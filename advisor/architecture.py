@@ -13,7 +13,7 @@ _TWO_MATRIX_MLP = {"gpt2", "gpt_bigcode", "starcoder2", "falcon", "gpt_neox", "p
 @dataclass(frozen=True)
 class ParamCounts:
     total: int
-    active: int  # parameters read per token (MoE: only the routed experts)
+    active: int  # parameters read per token (MoE: only the routed experts; one embedding row)
     embedding: int  # token embedding matrix
     output: int  # separate LM head (0 when tied)
     hidden_input: int  # body matrices whose input dimension is the hidden size (q, k, v, gate, up, router)
@@ -46,7 +46,10 @@ def count_params(m: ModelSpec) -> ParamCounts:
     emb = m.vocab_size * h
     out = 0 if m.tie_word_embeddings else m.vocab_size * h
     total = L * layer_total + emb + out + h
-    active = L * layer_active + emb + out + h
+    # Read per token: the routed layers, the final norm, the LM head, and only the embedding row looked up (a
+    # tied embedding is read whole, as the LM head). gpt-oss-20b: 3.6 B active, as OpenAI publishes.
+    head = emb if m.tie_word_embeddings else out + h
+    active = L * layer_active + h + head
     return ParamCounts(
         total=total, active=active, embedding=emb, output=out, hidden_input=L * (q + kv + mlp_hidden_in_total)
     )

@@ -37,7 +37,6 @@ class Calibration:
         self.speed_params = data["speed"]
         self.q = data["quality"]
         self.size = data["size"]
-        self.overhead = data["overhead"]
         self.local = data.get("local", {})  # probe-derived corrections for this machine (issue: probes)
 
     # ----------------------------------------------------------- size
@@ -50,10 +49,14 @@ class Calibration:
         return f"{s['n']} published sizes" if s else "no published sizes for this family; default band"
 
     # ----------------------------------------------------------- memory
-    def overhead_gib(self, backend: str, vocab: int, hidden: int) -> tuple[float, str]:
-        o = self.overhead[backend]
-        buffers = o["ubatch"] * (vocab + 4 * hidden) * 4 / 2**30
-        return o["base_gib"] + buffers, f"{o['base_gib']:g} GiB + {buffers:.2f} GiB buffers ({o['source']})"
+    def overhead_gib(self, backend: str, vocab: int, hidden: int, kb=None) -> tuple[float, str]:
+        """Runtime memory beyond weights and KV cache, from the backend's `runtime_overhead` in
+        knowledge/backends.yaml (sourced there; not fitted)."""
+        if kb is None:
+            from .knowledge import load_knowledge
+
+            kb = load_knowledge()
+        return kb.backends[backend].runtime_overhead.gib(vocab, hidden)
 
     # ----------------------------------------------------------- speed
     def compute_ratio(self, unit: str) -> float:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .engines import select_engine
 from .knowledge import Condition, Knowledge
 from .schemas import BACKEND_IDS, Constraints, DeviceProfile, Elimination, ModelSpec
 
@@ -44,21 +43,15 @@ def holds(cond: Condition | None, dev: DeviceProfile) -> bool:
     return all(test(value) for value, test in checks if value is not None)
 
 
-def _unit_available(kb: Knowledge, backend: str, unit: str, dev: DeviceProfile) -> tuple[bool, str]:
-    """Does the device offer this compute unit in a form the backend drives?"""
-    opts = [o for o in kb.backends[backend].compute if o.unit == unit]
+def _unit_available(kb: Knowledge, backend: str, unit: str, dev: DeviceProfile):
+    """Does the device offer this compute unit in a form the backend drives? (option, what) or (None, why not)."""
     if unit == "cpu":
-        return bool(opts), "cpu"
-    for opt in opts:
-        for acc in dev.accelerators:
-            if acc.kind != unit:
-                continue
-            if opt.vendors and acc.vendor not in opt.vendors:
-                continue
-            if opt.api and not set(opt.api) & set(acc.api):
-                continue
-            return True, acc.name or f"{acc.vendor} {unit}"
-    return False, f"the device has no {unit} that {kb.backends[backend].name} can drive"
+        return kb.compute_option(backend, "cpu"), "cpu"
+    for acc in dev.accelerators:
+        opt = kb.compute_option(backend, unit, acc)
+        if opt is not None:
+            return opt, acc.name or f"{acc.vendor} {unit}"
+    return None, f"the device has no {unit} that {kb.backends[backend].name} can drive"
 
 
 def decide(dev: DeviceProfile, model: ModelSpec, cons: Constraints, kb: Knowledge) -> Decision:
@@ -101,22 +94,11 @@ def decide(dev: DeviceProfile, model: ModelSpec, cons: Constraints, kb: Knowledg
                 "backends.yaml:architectures",
             )
             continue
-        ok, what = _unit_available(kb, adm.backend, adm.compute, dev)
-        if not ok:
+        opt, what = _unit_available(kb, adm.backend, adm.compute, dev)
+        if opt is None:
             drop(adm.backend, f"{adm.compute}: {what}", "backends.yaml:compute")
             continue
-        opt_quants = next((o.quants for o in be.compute if o.unit == adm.compute and o.quants), None)
-        quants = tuple(opt_quants or be.quants)
-        engine = select_engine(kb.engines, dev, adm.backend, adm.compute)
-        if engine is not None and engine.quants is not None:
-            runs = {q.upper() for q in engine.quants}
-            dropped_q = [q for q in quants if q.upper() not in runs]
-            quants = tuple(q for q in quants if q.upper() in runs)
-            if dropped_q:
-                drop(adm.backend, f"{adm.compute} ({engine.id}): {', '.join(dropped_q)} not run natively — "
-                     f"{engine.quants_reason}", "engines.yaml:quants")
-            if not quants:
-                continue
+        quants = tuple(opt.quants or be.quants)
         dec.routes.append(
             Route(
                 backend=adm.backend,
@@ -133,5 +115,5 @@ def decide(dev: DeviceProfile, model: ModelSpec, cons: Constraints, kb: Knowledg
             drop(rej.backend, rej.reason, f"{branch.id}/reject")
     for b in BACKEND_IDS:
         if b not in seen_ok and b not in dropped:
-            drop(b, f"not a recommended path on this device ({branch.reason})", f"{branch.id}/not-admitted")
+            drop(b, f"not among the advisor's routes for this device ({branch.reason})", f"{branch.id}/not-admitted")
     return dec

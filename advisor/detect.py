@@ -23,6 +23,10 @@ _FLAG_MAP = {
     "asimd": "neon", "asimddp": "dotprod", "i8mm": "i8mm", "sve": "sve", "sve2": "sve2", "fphp": "fp16", "bf16": "bf16",
 }
 
+# Placeholder when the bandwidth is not measured (detect --no-bandwidth): a deliberately low figure, below any profile in
+# profiles/, so unmeasured speeds err slow; the reason is docs/policy.md#unmeasured-bandwidth.
+UNMEASURED_BANDWIDTH_GBS = 10.0
+
 
 def _os_id() -> str:
     name = {"Linux": "linux", "Darwin": "macos", "Windows": "windows"}.get(platform.system(), "linux")
@@ -200,7 +204,7 @@ def detect_profile(measure: bool = True) -> DeviceProfile:
     cores = psutil.cpu_count(logical=False) or os.cpu_count() or 1
     threads = psutil.cpu_count(logical=True) or cores
     total_gb = round(psutil.virtual_memory().total / 2**30, 1)
-    bw = measure_bandwidth_gbs() if measure else 10.0
+    bw = measure_bandwidth_gbs() if measure else UNMEASURED_BANDWIDTH_GBS
     os_id = _os_id()
     accels = _accelerators(os_id)
     if os_id == "macos":

@@ -10,7 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field
 
 from . import paths
 from .errors import KnowledgeError
@@ -26,15 +26,7 @@ class Engine(Strict):
     vendors: list[str] = Field(default_factory=list, description="accelerator vendors this engine runs on")
     compute: Literal["cpu", "gpu", "npu"] = Field(description="which compute figure bounds its prefill")
     like: list[str] = Field(default_factory=list, description="engines a proxy borrows from, in order")
-    quants: list[str] | None = Field(default=None, description="quant ids its kernels run (None: all)")
-    quants_reason: str | None = None
     source: str
-
-    @model_validator(mode="after")
-    def _reason(self) -> "Engine":
-        if self.quants is not None and not self.quants_reason:
-            raise ValueError(f"engine {self.id}: `quants` needs `quants_reason`")
-        return self
 
 
 class EnginesFile(Strict):

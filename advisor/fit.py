@@ -17,16 +17,6 @@ from .knowledge import Knowledge, load_knowledge
 LOW_Q, HIGH_Q = 0.10, 0.90
 MIN_ENGINE_ROWS = 8
 
-# Runtime memory beyond weights and KV cache: a fixed part plus buffers for one micro-batch of logits and
-# activations (ubatch x (vocab + 4 x hidden) x 4 bytes). Fixed parts are first estimates, to be replaced by probes.
-OVERHEAD = {
-    "llamacpp": {"base_gib": 0.15, "ubatch": 512, "source": "llama.cpp compute buffer for n_ubatch=512 (llama-context.cpp); base estimated"},
-    "olive": {"base_gib": 0.35, "ubatch": 256, "source": "ONNX Runtime arena + GenAI buffers; estimated"},
-    "openvino": {"base_gib": 0.40, "ubatch": 256, "source": "OpenVINO CPU plugin + GenAI; estimated"},
-    "mlx": {"base_gib": 0.30, "ubatch": 512, "source": "MLX Metal allocator + buffers; estimated"},
-    "qnn": {"base_gib": 0.25, "ubatch": 128, "source": "QNN HTP context + Genie buffers; estimated"},
-}
-
 
 def measurement_map() -> dict:
     from .speed_data import measurement_map as mm
@@ -151,7 +141,6 @@ def build(kb: Knowledge | None = None) -> dict:
         "speed": speed,
         "quality": fit_quality(kb),
         "size": size_errors(rows),
-        "overhead": OVERHEAD,
     }
 
 

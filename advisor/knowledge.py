@@ -28,6 +28,22 @@ class ComputeOption(Strict):
     note: str | None = None
 
 
+class RuntimeOverhead(Strict):
+    """Memory a runtime holds beyond weights and KV cache: a fixed part plus buffers sized by one micro-batch."""
+
+    base_gib: float = Field(ge=0, le=100, description="runtime, allocator arenas, kernels")
+    ubatch: int = Field(ge=1, le=65536, description="tokens per micro-batch the compute buffer is sized for")
+    source: str
+    field_sources: dict[str, str] = Field(default_factory=dict, description="a source for one field, overriding `source`")
+
+    def gib(self, vocab: int, hidden: int) -> tuple[float, str]:
+        """Compute buffer: ubatch rows of logits and hidden state (ubatch x (vocab + hidden) x 4 B); output
+        buffer: one row of logits (vocab x 4 B)."""
+        buffers = (self.ubatch * (vocab + hidden) + vocab) * 4 / 2**30
+        return self.base_gib + buffers, (f"{self.base_gib:g} GiB base + {buffers:.2f} GiB buffers "
+                                         f"({self.ubatch} x (vocab + hidden) + vocab floats)")
+
+
 class Backend(Strict):
     id: BackendId
     name: str
@@ -37,6 +53,7 @@ class Backend(Strict):
     architectures: list[str]
     quants: list[str]
     python_module: str | None = None
+    runtime_overhead: RuntimeOverhead
     runs_on_linux_x86: bool = Field(description="can its probe run on this project's Linux x86-64 machines")
     tools: list[str] = Field(default_factory=list)
     docs: str
@@ -71,6 +88,7 @@ class QuantFormat(Strict):
     quality_proxy: str | None = Field(default=None, description="llama.cpp quant id whose quality prior applies")
     quality_uncertainty: float = Field(default=1.0, ge=1.0, le=10.0, description="widens the quality interval")
     source: str
+    field_sources: dict[str, str] = Field(default_factory=dict, description="a source for one field, overriding `source`")
 
     @model_validator(mode="after")
     def _size_known(self) -> "QuantFormat":
@@ -134,10 +152,21 @@ class DecisionTree(Strict):
 
 
 # ------------------------------------------------------------------ memory.yaml
+class MemoryTier(Strict):
+    up_to_gib: float = Field(gt=0, le=100_000, description="applies to devices with at most this much memory")
+    fraction: float = Field(gt=0, le=1)
+    source: str
+
+
 class MemoryRule(Strict):
     fraction: float = Field(gt=0, le=1)
     reserve_gib: float = Field(ge=0, le=1000)
     source: str
+    tiers: list[MemoryTier] = Field(default_factory=list, description="per memory size, smallest first")
+
+    def share(self, capacity_gib: float) -> float:
+        """The fraction for a device of this size: the first tier that covers it, else the class fraction."""
+        return next((t.fraction for t in self.tiers if capacity_gib <= t.up_to_gib), self.fraction)
 
 
 class MemoryFile(Strict):
@@ -159,7 +188,7 @@ class IsaFeature(Strict):
 
 class CpuIsa(Strict):
     features: list[IsaFeature]
-    default_macs_per_cycle: float = Field(gt=0, le=100_000)
+    default: IsaFeature
 
 
 # ------------------------------------------------------------------ models.yaml
@@ -184,14 +213,31 @@ class Knowledge(Strict):
             return 16.0
         have = set(features)
         return next((f.macs_per_cycle for f in self.cpu_isa.features if f.feature in have),
-                    self.cpu_isa.default_macs_per_cycle)
+                    self.cpu_isa.default.macs_per_cycle)
 
     def usable_gib(self, device_class: str, capacity_gib: float) -> float:
         rule = self.memory.get(device_class) or self.memory["default"]
-        return max(capacity_gib * rule.fraction - rule.reserve_gib, 0.0)
+        return max(capacity_gib * rule.share(capacity_gib) - rule.reserve_gib, 0.0)
 
     def format(self, backend: str, quant: str) -> QuantFormat | None:
         return self.formats.get((backend, quant.upper()))
+
+    def compute_option(self, backend: str, unit: str, accel=None) -> ComputeOption | None:
+        """The first of the backend's options for this unit that drives `accel` (vendor and API match);
+        for the CPU, the CPU option."""
+        for opt in self.backends[backend].compute:
+            if opt.unit != unit:
+                continue
+            if unit == "cpu":
+                return opt
+            if accel is None or accel.kind != unit:
+                continue
+            if opt.vendors and accel.vendor not in opt.vendors:
+                continue
+            if opt.api and not set(opt.api) & set(accel.api):
+                continue
+            return opt
+        return None
 
 
 
@@ -219,9 +265,6 @@ def _cross_check(kb: Knowledge) -> None:
             if not any(o.unit == e.unit for o in kb.backends[e.backend].compute):
                 raise KnowledgeError(f"knowledge/engines.yaml: {e.id} runs {e.backend} on the {e.unit}, which "
                                      f"backends.yaml does not offer")
-            for q in e.quants or []:
-                if (e.backend, q.upper()) not in kb.formats:
-                    raise KnowledgeError(f"knowledge/engines.yaml: {e.id} lists unknown quant {q!r}")
     for br in kb.tree.branches:
         for a in br.admit:
             unit_ok = any(o.unit == a.compute for o in kb.backends[a.backend].compute)

@@ -67,7 +67,7 @@ def predict_one(dev: DeviceProfile, model: ModelSpec, backend: str, quant: str, 
     else:
         unit = compute or "cpu"
         why = "; ".join(e.reason for e in dec.eliminated if e.backend == backend) or "not admitted"
-        reason, path = f"not a recommended path on this device: {why}", ["not-admitted"]
+        reason, path = f"not among the advisor's routes for this device: {why}", ["not-admitted"]
     pred, notes = predict(dev, model, backend, unit, fmt.quant, Workload.of(cons), kb, cal)
 
     usable = kb.usable_gib(dev.class_, capacity_gib(dev, unit))
@@ -90,8 +90,10 @@ def _smaller_models(model: ModelSpec, smallest: Candidate, cons: Constraints, kb
     total = count_params(model).total
     fixed = smallest.peak_memory_gib.value - smallest.weights_gib.value
     budget = min(usable_gib, cons.max_memory_gb or usable_gib) - fixed
-    per_param = smallest.weights_gib.value / total
-    fits = [m for m in kb.models.values() if count_params(m).total < total and count_params(m).total * per_param < budget * 0.9]
+    # weights at the top of their interval (the published-size error band), so a suggested model fits even when
+    # its file comes out as large as the band allows
+    per_param = smallest.weights_gib.high / total
+    fits = [m for m in kb.models.values() if count_params(m).total < total and count_params(m).total * per_param < budget]
     fits.sort(key=lambda m: -count_params(m).total)
     if not fits:
         return "no catalogue model fits this memory at that quantization: pick a device with more memory"

@@ -122,7 +122,7 @@ def predict(
     kv_el = _kv_element_bytes(backend, compute)
     kv_tok = kv_bytes_per_token(model, kv_el)
     kv_gib = kv_tok * work.context / GIB
-    over_gib, over_basis = cal.overhead_gib(backend, model.vocab_size, model.hidden_size)
+    over_gib, over_basis = cal.overhead_gib(backend, model.vocab_size, model.hidden_size, kb)
     peak = w_gib + kv_gib + over_gib
     peak_est = Estimate(
         value=round(peak, 4),

@@ -15,16 +15,20 @@ def knowledge():
 @knowledge.command("validate", epilog="Example:\n  advisor knowledge validate --json")
 @json_option
 def validate(as_json):
-    """Load every YAML file, validate it, and cross-check ids (exit 2 on the first problem)."""
+    """Load every YAML file, validate it, cross-check ids and check that every number has a source: a URL, a
+    probe measurement or a docs/policy.md section (exit 2 on the first problem)."""
+    from .. import audit, paths
     from ..knowledge import load_knowledge
     from ..resolve import load_profiles
 
     kb = load_knowledge()
     profs = load_profiles()
+    facts = audit.audit(paths.KNOWLEDGE_DIR, paths.PROFILES_DIR, paths.ROOT / "docs")
+    audit.check(facts)
     counts = {
         "backends": len(kb.backends), "quant_formats": len(kb.formats), "branches": len(kb.tree.branches),
         "models": len(kb.models), "profiles": len(profs),
-        "classes": sorted({p.class_ for p in profs.values()}),
+        "classes": sorted({p.class_ for p in profs.values()}), "sourced_numbers": len(facts),
     }
     unsourced = [p.id for p in profs.values() if not p.sources]
     if unsourced:
@@ -35,6 +39,29 @@ def validate(as_json):
         emit_json({"ok": True, **counts})
     else:
         click.echo("knowledge ok: " + ", ".join(f"{v if isinstance(v, int) else len(v)} {k}" for k, v in counts.items()))
+
+
+@knowledge.command("audit", epilog="Examples:\n  advisor knowledge audit\n  advisor knowledge audit --policy\n"
+                   "  advisor knowledge audit --json > audit.json")
+@click.option("--policy", "only_policy", is_flag=True, help="Only numbers whose reason is a docs/policy.md section.")
+@click.option("--unsourced", "only_bad", is_flag=True, help="Only numbers without a valid source.")
+@json_option
+def audit_cmd(only_policy, only_bad, as_json):
+    """List every number in knowledge/ and profiles/ with the source that backs it."""
+    from .. import audit, paths
+
+    facts = audit.audit(paths.KNOWLEDGE_DIR, paths.PROFILES_DIR, paths.ROOT / "docs")
+    if only_policy:
+        facts = [f for f in facts if f.source and "docs/policy.md#" in f.source]
+    if only_bad:
+        facts = [f for f in facts if not f.ok]
+    if as_json:
+        emit_json([{"file": f.file, "path": f.path, "value": f.value, "source": f.source, "ok": f.ok} for f in facts])
+        return
+    for f in facts:
+        mark = "" if f.ok else "UNSOURCED "
+        click.echo(f"{mark}{f.file}: {f.path} = {f.value!r}  <- {f.source or '(none)'}")
+    click.echo(f"{len(facts)} numbers, {sum(not f.ok for f in facts)} without a valid source", err=True)
 
 
 @knowledge.command("diagram")
