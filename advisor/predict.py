@@ -14,7 +14,7 @@ from .architecture import ParamCounts, count_params, kv_bytes_per_token
 from .calibration import Calibration
 from .engines import select_engine
 from .knowledge import Knowledge, QuantFormat
-from .speedmodel import SpeedInput, cpu_tops
+from .speedmodel import SpeedInput, cpu_tops, cpu_vendor
 from .schemas import Constraints, DeviceProfile, Estimate, ModelSpec, Prediction
 
 GIB = float(2**30)
@@ -171,6 +171,13 @@ def device_tops(dev: DeviceProfile, compute: str, kb: Knowledge) -> float | None
     return acc.tflops_fp16 if compute == "gpu" else acc.tops_int8
 
 
+def _vendor(dev: DeviceProfile, compute: str) -> str:
+    if compute == "cpu":
+        return cpu_vendor(dev.class_)
+    acc = dev.gpu() if compute == "gpu" else dev.npu()
+    return acc.vendor if acc else "other"
+
+
 def speed_input(dev: DeviceProfile, model: ModelSpec, pc: ParamCounts, fmt: QuantFormat, backend: str, compute: str,
                 wbytes: float, kv_tok: float, work: Workload, kb: Knowledge, cal: Calibration):
     """The speed model's input for one route on this device, and the engine that runs it."""
@@ -181,7 +188,7 @@ def speed_input(dev: DeviceProfile, model: ModelSpec, pc: ParamCounts, fmt: Quan
     if tops is None:
         tops = bw * math.exp(cal.compute_ratio(compute))
     kv_decode = work.prompt_tokens + work.gen_tokens / 2
-    kv_prefill = work.context if compute == "npu" else work.prompt_tokens / 2  # NPUs run static full-context shapes
+    kv_prefill = work.context if (engine and engine.static_shapes) else work.prompt_tokens / 2
     attn = 4.0 * model.num_hidden_layers * model.num_attention_heads * model.head_size / 1e9
     x = SpeedInput(
         engine=engine.id if engine else f"{backend}-{compute}", unit=compute, family=fmt.family, bandwidth_gbs=bw,
@@ -190,5 +197,6 @@ def speed_input(dev: DeviceProfile, model: ModelSpec, pc: ParamCounts, fmt: Quan
         active_params_b=pc.active / 1e9, layers=model.num_hidden_layers,
         attn_gflop_per_token=attn * kv_prefill, attn_gflop_decode=attn * kv_decode,
         prompt_tokens=float(work.prompt_tokens),
+        vendor=_vendor(dev, compute),
     )
     return x, engine

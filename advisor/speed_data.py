@@ -113,6 +113,25 @@ def _quant(mp: dict, backend: str, published: str, kb: Knowledge):
     return None
 
 
+_VENDORS = [  # first match on the device name and its unit's name
+    ("apple", r"\bApple\b|\bM[1-5]\b|iPhone|MacBook|Mac mini|Mac Studio"),
+    ("nvidia", r"NVIDIA|RTX|GTX|Jetson|GB10|DGX|A100"),
+    ("qualcomm", r"Snapdragon|Adreno|Qualcomm|Hexagon|Galaxy S2[2-9]|Galaxy S[3-9]\d|Xiaomi|OnePlus|Redmi|Realme|Dragonwing|SA8\d|VENTUNO|Dragon Q"),
+    ("intel", r"Intel|Arc |Iris|Core Ultra|Core i\d|N1[05]0"),
+    ("amd", r"AMD|Radeon|Ryzen|Strix"),
+    ("arm", r"Raspberry|Rockchip|RK3|RV11|Orange Pi|Rock 5|Exynos|Mali|Galaxy A"),
+]
+
+
+def device_vendor(dev: dict, unit: str) -> str:
+    """Who made the unit a row ran on (x86 for PC CPUs, whoever made them), from the device's names."""
+    text = " ".join(str(dev.get(k) or "") for k in ("device", "gpu_name", "npu_name"))
+    v = next((v for v, pat in _VENDORS if re.search(pat, text)), "other")
+    if unit == "cpu" and v in ("intel", "amd"):
+        return "x86"
+    return v
+
+
 def generic_shape(params_b: float) -> tuple[int, float, float]:
     """(layers, attention width, KV bytes per token) of a typical dense GQA decoder of this size, for published
     models outside the catalogue: layers ~ 20 x params^(1/3) (Llama-3.2-1B 16, 3B 28, 8B 32, 70B 80), hidden size
@@ -158,6 +177,10 @@ def load_speed_rows(kb: Knowledge, engines: dict[str, Engine], files: list[Path]
                 if tg is None and pp is None:
                     skip("no decode or prefill figure")
                     continue
+                excl = next((x for x in mp.get("exclude_models", []) if re.search(x["pattern"], r["model"], flags=re.I)), None)
+                if excl is not None:
+                    skip(f"model excluded: {excl['reason']}")
+                    continue
                 q = _quant(mp, eng.backend, r["quant"], kb)
                 if q is None:
                     skip("quant not mapped")
@@ -182,8 +205,10 @@ def load_speed_rows(kb: Knowledge, engines: dict[str, Engine], files: list[Path]
                 elif params_b:
                     skip("model not in catalogue (modelled from its parameter count; row kept)")
                     wbytes = params_b * 1e9 * (bpw or (fmt.bpw if fmt and fmt.bpw else bits + 0.5)) / 8
-                    active, act_params = 1.0, params_b
-                    layers, q_width, kv_tok = generic_shape(params_b)
+                    moe = next((m for m in mp.get("moe_active", []) if re.search(m["pattern"], r["model"], flags=re.I)), None)
+                    act_params = float(moe["active_b"]) if moe else params_b
+                    active = act_params / params_b
+                    layers, q_width, kv_tok = generic_shape(act_params)
                 else:
                     skip("model unknown and no parameter count")
                     continue
@@ -200,7 +225,7 @@ def load_speed_rows(kb: Knowledge, engines: dict[str, Engine], files: list[Path]
                 gen = _f(r.get("gen_len")) or 128.0
                 ctx = _f(r.get("context_len"))
                 kv_decode = ctx if ctx else prompt + gen / 2
-                kv_prefill = ctx if (ctx and eng.unit == "npu") else prompt / 2
+                kv_prefill = ctx if (ctx and eng.static_shapes) else prompt / 2
                 attn = 4.0 * layers * q_width / 1e9
                 x = SpeedInput(
                     engine=eng.id, unit=eng.unit, family=family, bandwidth_gbs=bw, compute_tops=tops,
@@ -208,6 +233,7 @@ def load_speed_rows(kb: Knowledge, engines: dict[str, Engine], files: list[Path]
                     decode_gb_per_token=(wbytes * active + kv_tok * kv_decode) / GB,
                     active_params_b=act_params, layers=layers,
                     attn_gflop_per_token=attn * kv_prefill, attn_gflop_decode=attn * kv_decode, prompt_tokens=prompt,
+                    vendor=device_vendor({**dev, "device": r["device"]}, eng.unit),
                 )
                 rows.append(SpeedRow(
                     x=x, tg=tg, pp=pp, device=r["device"], group=device_group(r["device"]),

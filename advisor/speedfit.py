@@ -17,15 +17,17 @@ from collections import Counter
 
 from .engines import Engine
 from .speed_data import SpeedRow
-from .speedmodel import UNITS, decode_seconds, fam_key, predict_log, prefill_seconds
+from .speedmodel import UNITS, decode_seconds, fam_key, predict_log, prefill_seconds, vendor_key
 
-SIGMA_ENGINE = 0.5  # prior sd of an engine's log-efficiency around its unit's mean (a factor of ~1.65)
+SIGMA_ENGINE = 1.0  # prior sd of an engine's log-efficiency around its unit's mean (a factor of ~2.7)
 SIGMA_FAMILY = 0.3  # prior sd of a quantization family's effect on one unit
+SIGMA_VENDOR = 0.5  # prior sd of an engine's effect on one maker's hardware (llama.cpp Vulkan on Intel vs AMD)
 SIGMA_UNIT = 3.0  # weak prior keeping every parameter finite where a unit has no rows
 SIGMA_EXTRA = 3.0  # weak prior on the per-unit kappa, tau, alpha and t0 (log scale, around the physical 1)
 # Parameters held at a value instead of fitted: CPU threads synchronise per op in microseconds, so a per-layer
 # launch cost (tau) belongs to GPUs and NPUs; left free it soaks up the compute limit of weak CPUs.
 FIXED = {"log_tau:cpu": -20.0}
+CELL_POWER = 0.25  # a (source, device, engine) cell of n rows weighs n^(1 - 2 x CELL_POWER) observations
 F_SCALE = 0.25  # soft-L1 loss: residuals beyond ~25 % in log space count linearly (robust to odd rows)
 
 
@@ -50,21 +52,26 @@ class SpeedFit:
             raise ValueError(f"no {self.kind} rows to fit")
         eng_ids = sorted({r.x.engine for r in use})
         fams = sorted({fam_key(r.x.unit, r.x.family) for r in use})
-        names = ([f"engine:{e}" for e in eng_ids] + [f"unit_mean:{u}" for u in UNITS] + [f"family:{f}" for f in fams])
-        extra = ["log_kappa", "log_tau"] if self.kind == "decode" else ["log_alpha", "log_t0"]
+        vends = sorted({vendor_key(r.x.engine, r.x.vendor) for r in use})
+        names = ([f"engine:{e}" for e in eng_ids] + [f"unit_mean:{u}" for u in UNITS] + [f"family:{f}" for f in fams]
+                 + [f"vendor:{v}" for v in vends])
+        extra = (["log_kappa", "log_tau"] if self.kind == "decode" else ["log_alpha", "log_t0"]) + ["log_impute"]
         names += [f"{p}:{u}" for p in extra for u in UNITS]
         names = [n for n in names if n not in FIXED] + [n for n in names if n in FIXED]
         n_free = sum(1 for n in names if n not in FIXED)
         ix = {n: i for i, n in enumerate(names)}
         ie = np.array([ix[f"engine:{r.x.engine}"] for r in use])
         ifam = np.array([ix[f"family:{fam_key(r.x.unit, r.x.family)}"] for r in use])
+        iven = np.array([ix[f"vendor:{vendor_key(r.x.engine, r.x.vendor)}"] for r in use])
+        i_ven = np.array([ix[f"vendor:{v}"] for v in vends])
         iu = {p: np.array([ix[f"{p}:{r.x.unit}"] for r in use]) for p in extra}
         y = np.array([self._target(r) for r in use])
         cells = Counter((r.source, r.device, r.x.engine) for r in use)
-        w = np.array([1.0 / math.sqrt(cells[(r.source, r.device, r.x.engine)]) for r in use])
+        w = np.array([cells[(r.source, r.device, r.x.engine)] ** -CELL_POWER for r in use])
         col = {k: np.array([getattr(r.x, k) for r in use], dtype=float) for k in
                ("decode_gb_per_token", "bandwidth_gbs", "active_params_b", "compute_tops", "layers",
                 "attn_gflop_per_token", "attn_gflop_decode", "prompt_tokens")}
+        imputed = np.array([1.0 if r.x.compute_imputed else 0.0 for r in use])
         unit_of_engine = np.array([ix[f"unit_mean:{use[[r.x.engine for r in use].index(e)].x.unit}"] for e in eng_ids])
         i_eng = np.array([ix[f"engine:{e}"] for e in eng_ids])
         i_fam = np.array([ix[f"family:{f}"] for f in fams])
@@ -76,13 +83,14 @@ class SpeedFit:
             return np.concatenate([free, fixed])
 
         def predict(theta):
-            log_eff = theta[ie] + theta[ifam]
+            log_eff = theta[ie] + theta[ifam] + theta[iven]
+            tops = col["compute_tops"] * np.exp(imputed * theta[iu["log_impute"]])
             if self.kind == "decode":
                 t = decode_seconds(col["decode_gb_per_token"], col["bandwidth_gbs"], col["active_params_b"],
-                                   col["attn_gflop_decode"], col["compute_tops"], col["layers"], log_eff, theta[iu["log_kappa"]],
+                                   col["attn_gflop_decode"], tops, col["layers"], log_eff, theta[iu["log_kappa"]],
                                    theta[iu["log_tau"]], exp=np.exp)
             else:
-                t = prefill_seconds(col["active_params_b"], col["attn_gflop_per_token"], col["compute_tops"],
+                t = prefill_seconds(col["active_params_b"], col["attn_gflop_per_token"], tops,
                                     col["prompt_tokens"], log_eff, theta[iu["log_alpha"]], theta[iu["log_t0"]],
                                     exp=np.exp)
             return -np.log(t)
@@ -93,6 +101,7 @@ class SpeedFit:
                 w * (y - predict(theta)),
                 (theta[i_eng] - theta[unit_of_engine]) / self.sigma_engine,
                 theta[i_fam] / self.sigma_family,
+                theta[i_ven] / SIGMA_VENDOR,
                 theta[i_unit] / SIGMA_UNIT,
                 theta[i_extra] / SIGMA_EXTRA,
             ])
@@ -106,6 +115,7 @@ class SpeedFit:
         p: dict = {"engine": {e: float(th[ix[f"engine:{e}"]]) for e in eng_ids},
                    "unit_mean": {u: float(th[ix[f"unit_mean:{u}"]]) for u in UNITS},
                    "family": {f: float(th[ix[f"family:{f}"]]) for f in fams},
+                   "vendor": {v: float(th[ix[f"vendor:{v}"]]) for v in vends},
                    "rows": dict(sorted(Counter(r.x.engine for r in use).items())),
                    "coverage": {e: [len({r.source for r in use if r.x.engine == e}),
                                     len({r.group for r in use if r.x.engine == e})] for e in eng_ids}}

@@ -38,6 +38,7 @@ class SpeedInput:
     attn_gflop_per_token: float  # attention GFLOPs per prompt token at the prefill's average KV length
     attn_gflop_decode: float = 0.0  # attention GFLOPs per generated token at the decode position
     prompt_tokens: float = 512.0  # prompt length of the prefill
+    vendor: str = ""  # who made the unit (apple, qualcomm, intel, amd, nvidia, arm; x86 for PC CPUs)
 
 
 def cpu_tops(cores: float, ghz: float, macs_per_cycle: float) -> float:
@@ -58,6 +59,16 @@ def prefill_seconds(params_b, attn_gflop, tops, prompt, log_eff, log_alpha, log_
 
 def fam_key(unit: str, family: str) -> str:
     return f"{unit}:{family}"
+
+
+def vendor_key(engine: str, vendor: str) -> str:
+    return f"{engine}|{vendor}"
+
+
+def cpu_vendor(device_class: str) -> str:
+    """The CPU maker class a device's CPU engine runs on, from the profile's class."""
+    return {"apple_silicon": "apple", "snapdragon": "qualcomm", "nvidia_jetson": "nvidia", "arm_sbc": "arm"}.get(
+        device_class, "x86")
 
 
 @dataclass(frozen=True)
@@ -85,17 +96,25 @@ def engine_effect(p: dict, kind: str, engine: str, unit: str, like: list[str]) -
     return EngineEffect(mean, "proxy", 0, f"no {kind} rows of {engine}: the average of measured {unit} engines")
 
 
+def exp_imputed(k: dict, unit: str) -> float:
+    """Devices that state no compute figure (phone NPUs, most Adreno GPUs) get bandwidth x the typical ratio x this
+    fitted factor: what such devices turned out to deliver."""
+    return math.exp(k.get("log_impute", {}).get(unit, 0.0))
+
+
 def predict_log(p: dict, kind: str, x: SpeedInput, like: list[str]) -> tuple[float, EngineEffect]:
     """log tokens/s of `kind` ('decode' | 'prefill') for one input, and the engine effect it used."""
     k = p[kind]
     eff = engine_effect(p, kind, x.engine, x.unit, like)
-    log_eff = eff.value + k["family"].get(fam_key(x.unit, x.family), 0.0)
+    log_eff = (eff.value + k["family"].get(fam_key(x.unit, x.family), 0.0)
+               + k.get("vendor", {}).get(vendor_key(x.engine, x.vendor), 0.0))
     u = x.unit
+    tops = x.compute_tops * (exp_imputed(k, u) if x.compute_imputed else 1.0)
     if kind == "decode":
         t = decode_seconds(x.decode_gb_per_token, x.bandwidth_gbs, x.active_params_b, x.attn_gflop_decode,
-                           x.compute_tops, x.layers,
+                           tops, x.layers,
                            log_eff, k["log_kappa"][u], k["log_tau"][u])
     else:
-        t = prefill_seconds(x.active_params_b, x.attn_gflop_per_token, x.compute_tops, x.prompt_tokens, log_eff,
+        t = prefill_seconds(x.active_params_b, x.attn_gflop_per_token, tops, x.prompt_tokens, log_eff,
                             k["log_alpha"][u], k["log_t0"][u])
     return -math.log(max(t, 1e-12)), eff
