@@ -24,7 +24,7 @@ Examples:
 @click.option("--probe-top", type=click.IntRange(1, 20), default=3, show_default=True, help="How many candidates --probe measures.")
 @click.option("--emit-scripts", "emit_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Write a runnable conversion/deployment folder per candidate into DIR.")
-@click.option("--force", is_flag=True, help="With --emit-scripts: replace an existing, non-empty DIR.")
+@click.option("--force", is_flag=True, help="With --emit-scripts: replace a DIR an earlier --emit-scripts wrote (never any other folder).")
 @json_option
 @click.option("--markdown", "as_markdown", is_flag=True, help="Print the plan as Markdown.")
 @click.option("--all", "show_all", is_flag=True, help="Show every candidate in the table, not only the top 12.")
