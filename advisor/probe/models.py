@@ -118,13 +118,30 @@ def _build_builtin(pm: ProbeModel) -> None:
     model.save_pretrained(tmp, safe_serialization=True)
     tok.save_pretrained(tmp)
     (tmp / "tokenizer.model").unlink(missing_ok=True)  # a 98 MB copy of the GGUF; tokenizer.json is enough
+    shutil.rmtree(pm.hf_dir, ignore_errors=True)  # a half-built folder from a build killed before this lock existed
     os.replace(tmp, pm.hf_dir)
 
 
 def ensure(pm: ProbeModel) -> dict:
-    """Build the HF folder (builtins) and the reference logits if missing; returns build timings."""
-    info: dict = {}
+    """Build the HF folder (builtins) and the reference logits if missing; returns build timings. Two probes at
+    once (plan --probe converts two in parallel; other advisor processes) build them once: the second waits on a
+    lock and then finds them built, where both used to write the same temp folder and one failed."""
+    import fcntl
+
     pm.root.mkdir(parents=True, exist_ok=True)
+    if _built(pm):
+        return {}
+    with open(pm.root / ".build.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return _ensure_locked(pm)
+
+
+def _built(pm: ProbeModel) -> bool:
+    return (not pm.builtin or (pm.hf_dir / "config.json").is_file()) and pm.reference.is_file()
+
+
+def _ensure_locked(pm: ProbeModel) -> dict:
+    info: dict = {}
     if pm.builtin and not (pm.hf_dir / "config.json").is_file():
         t = time.perf_counter()
         _build_builtin(pm)
