@@ -37,10 +37,11 @@ _register()
 def main(argv: list[str] | None = None) -> int:
     """Entry point: exit 0 ok, 2 bad input, 3 backend missing, 1 unexpected. ADVISOR_DEBUG=1 adds the traceback
     but never changes the exit code."""
-    from .streams import debug_enabled, prepare_streams, require_stdout, silence_stdout
+    from .streams import Terminated, debug_enabled, on_termination, prepare_streams, require_stdout, silence_stdout
 
     debug = debug_enabled()
     prepare_streams()
+    restore = on_termination()
     try:
         require_stdout()
         cli.main(args=argv, prog_name="advisor", standalone_mode=False)
@@ -66,6 +67,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         _say("interrupted")
         return 130
+    except Terminated as exc:  # what was running has been stopped and cleaned up on the way here
+        _say(f"terminated by signal {exc.signum}")
+        return 128 + exc.signum
     except BrokenPipeError:  # the reader stopped early (`| head -1`): what it read is all it wanted
         silence_stdout()
         return 0
@@ -73,6 +77,8 @@ def main(argv: list[str] | None = None) -> int:
         _traceback(debug)
         _say(f"error: unexpected {exc.__class__.__name__}: {exc}; rerun with ADVISOR_DEBUG=1 and report it")
         return 1
+    finally:
+        restore()
 
 
 def _flush() -> None:

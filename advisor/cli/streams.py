@@ -57,3 +57,27 @@ def terminal_width() -> int | None:
     except ValueError:
         return 80
     return 80 if cols <= 0 else max(cols, MIN_WIDTH)
+
+
+class Terminated(BaseException):
+    """SIGTERM or SIGHUP arrived: unwinds like Ctrl-C, so probe workers are killed and run folders removed (the
+    default action would end the process at once and leave them behind)."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+
+def on_termination():
+    """Install handlers that raise Terminated in the main thread; returns a function that restores the old ones."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+
+    def handler(signum, frame):
+        raise Terminated(signum)
+
+    old = {s: signal.signal(s, handler) for s in (signal.SIGTERM, signal.SIGHUP)}
+    return lambda: [signal.signal(s, h) for s, h in old.items()]
