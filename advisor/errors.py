@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 
+def clip(text: str, width: int = 80) -> str:
+    """`text` quoted, shortened in the middle when long, so an error message stays one readable line."""
+    return repr(text if len(text) <= width else text[: width - 20] + "..." + text[-16:])
+
+
 class AdvisorError(Exception):
     """Base class: `str(err)` is a complete one-line message that names the fix."""
 

@@ -11,7 +11,19 @@ from .predict import Workload, capacity_gib, predict
 from .rank import Scored, rank, violations
 from .schemas import Candidate, Constraints, DeviceProfile, ModelSpec, Plan
 
+def check_request(dev: DeviceProfile, cons: Constraints) -> None:
+    """Constraints that cannot apply to this device are bad input, not something to plan around silently."""
+    need = cons.prompt_tokens + cons.gen_tokens
+    if need > cons.context:
+        raise InputError(f"--prompt-tokens {cons.prompt_tokens} + --gen-tokens {cons.gen_tokens} = {need} tokens do "
+                         f"not fit --context {cons.context}; raise --context or shorten the workload")
+    if cons.os and cons.os not in dev.os:
+        raise InputError(f"--os {cons.os}: {dev.id} does not run it (it runs {', '.join(dev.os)}); "
+                         "drop --os or choose one of those")
+
+
 def make_plan(dev: DeviceProfile, model: ModelSpec, cons: Constraints, kb: Knowledge, cal: Calibration) -> Plan:
+    check_request(dev, cons)
     dec = decide(dev, model, cons, kb)
     work = Workload.of(cons)
     items: list[Scored] = []
@@ -58,21 +70,28 @@ def predict_one(dev: DeviceProfile, model: ModelSpec, backend: str, quant: str, 
     if fmt is None:
         known = ", ".join(kb.backends[backend].quants)
         raise InputError(f"unknown quant {quant!r} for backend {backend}; choose one of: {known}")
+    check_request(dev, cons)
     dec = decide(dev, model, cons.model_copy(update={"backend": [backend]}), kb)
     routes = [r for r in dec.routes if r.backend == backend and (compute is None or r.compute == compute)]
     routes = [r for r in routes if fmt.quant in r.quants] or routes
+    ruled_out: list[str] = []
     if routes:
         route = routes[0]
         unit, reason, path = route.compute, route.reason, list(route.rule_path)
-    else:
+    else:  # `plan` would not list this route: predict it, but never call it feasible
         unit = compute or "cpu"
-        why = "; ".join(e.reason for e in dec.eliminated if e.backend == backend) or "not admitted"
+        units = sorted({r.compute for r in dec.routes if r.backend == backend})
+        if units:  # the backend runs here, but not on the compute unit asked for
+            why = f"{backend} runs here only on the {'/'.join(units)}, not the {compute}"
+        else:
+            why = "; ".join(e.reason for e in dec.eliminated if e.backend == backend) or "not admitted by the decision tree"
         reason, path = f"not among the advisor's routes for this device: {why}", ["not-admitted"]
+        ruled_out = [f"ruled out on {dev.id}: {why}"]
     pred, notes = predict(dev, model, backend, unit, fmt.quant, Workload.of(cons), kb, cal)
 
     usable = kb.usable_gib(dev.class_, capacity_gib(dev, unit))
-    item = Scored(pred=pred, violations=violations(pred, cons, usable), reasons=[reason, *notes], rule_path=path,
-                  runs_here=kb.backends[backend].runs_on_linux_x86)
+    item = Scored(pred=pred, violations=[*ruled_out, *violations(pred, cons, usable)], reasons=[reason, *notes],
+                  rule_path=path, runs_here=kb.backends[backend].runs_on_linux_x86)
     return rank([item], cons)[0]
 
 def summarize(cands: list[Candidate], dev: DeviceProfile, model: ModelSpec) -> str:

@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 from . import paths
-from .errors import InputError, KnowledgeError
+from .errors import InputError, KnowledgeError, clip
 from .knowledge import Knowledge
 from .schemas import DeviceProfile, ModelSpec
 from .yamlio import describe_validation, load, read_data
@@ -39,6 +39,14 @@ def resolve_device(arg: str) -> DeviceProfile:
         from .detect import detect_profile
 
         return detect_profile()
+    try:
+        return _device_from(arg)
+    except OSError as exc:  # a name too long, a folder we may not enter: Path.is_file() raises these
+        raise InputError(f"--device {clip(arg)}: cannot use this path ({exc.strerror or exc}); "
+                         "give an existing profile file or a profile id") from None
+
+
+def _device_from(arg: str) -> DeviceProfile:
     path = Path(arg).expanduser()
     if path.suffix.lower() in {".yaml", ".yml", ".json"} or os.sep in arg:
         if not path.is_file():
@@ -66,6 +74,14 @@ def resolve_model(arg: str, kb: Knowledge) -> ModelSpec:
     lowered = {k.lower(): k for k in kb.models}
     if arg.lower() in lowered:
         return kb.models[lowered[arg.lower()]]
+    try:
+        return _model_from(arg, kb)
+    except OSError as exc:  # a name too long, an unreadable folder: Path.is_dir() / is_file() raise these
+        raise InputError(f"--model {clip(arg)}: cannot use this path ({exc.strerror or exc}); "
+                         "give an existing folder, a .gguf file or a catalogue id") from None
+
+
+def _model_from(arg: str, kb: Knowledge) -> ModelSpec:
     path = Path(arg).expanduser()
     if path.suffix.lower() == ".gguf":
         if not path.is_file():
@@ -117,7 +133,7 @@ def spec_from_config(cfg: object, *, model_id: str, origin: str, source: str) ->
         "num_key_value_heads": c.get("num_key_value_heads") or c.get("num_kv_heads"),
         "head_dim": c.get("head_dim"),
         "vocab_size": c.get("vocab_size"),
-        "tie_word_embeddings": bool(cfg.get("tie_word_embeddings", c.get("tie_word_embeddings", False))),
+        "tie_word_embeddings": _tied(cfg, c),
         "max_position_embeddings": c.get("max_position_embeddings"),
         "num_experts": c.get("num_experts") or c.get("num_local_experts") or c.get("n_routed_experts"),
         "num_experts_per_tok": c.get("num_experts_per_tok") or c.get("moe_top_k"),
@@ -134,6 +150,13 @@ def spec_from_config(cfg: object, *, model_id: str, origin: str, source: str) ->
         return ModelSpec.model_validate(fields)
     except ValidationError as exc:
         raise InputError(f"{source}: {describe_validation(exc)}") from None
+
+
+def _tied(cfg: dict, c: dict) -> object:
+    """tie_word_embeddings as written (null or absent: false); a string like "false" is left for validation to
+    refuse, where bool() would have made it true."""
+    value = cfg.get("tie_word_embeddings", c.get("tie_word_embeddings"))
+    return False if value is None else value
 
 
 def spec_from_hub(repo_id: str) -> ModelSpec:

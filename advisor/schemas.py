@@ -6,9 +6,9 @@ All models forbid unknown keys. Fields beyond SPEC.md are optional so the SPEC e
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 BackendId = Literal["llamacpp", "olive", "openvino", "mlx", "qnn"]
 BACKEND_IDS: tuple[str, ...] = ("llamacpp", "olive", "openvino", "mlx", "qnn")
@@ -22,6 +22,27 @@ ComputeUnit = Literal["cpu", "gpu", "npu"]
 _KEBAB = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 
 
+def _no_bool(value: object) -> object:
+    """`true` is not a number: pydantic would read it as 1 (a bandwidth of 1 GB/s, a hidden size of 1)."""
+    if isinstance(value, bool):
+        raise ValueError("must be a number, not true/false")
+    return value
+
+
+Num = Annotated[float, BeforeValidator(_no_bool)]
+Count = Annotated[int, BeforeValidator(_no_bool)]
+
+
+def _real_bool(value: object) -> object:
+    """Only true/false: the string "false" is not false (bool("false") is True)."""
+    if not isinstance(value, bool):
+        raise ValueError("must be true or false")
+    return value
+
+
+Flag = Annotated[bool, BeforeValidator(_real_bool)]
+
+
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -29,11 +50,11 @@ class Strict(BaseModel):
 # ---------------------------------------------------------------- device profile
 class Cpu(Strict):
     arch: Literal["arm64", "x86_64"]
-    cores: int = Field(ge=1, le=1024, description="physical cores (all clusters)")
+    cores: Count = Field(ge=1, le=1024, description="physical cores (all clusters)")
     features: list[str] = Field(default_factory=list, description="lowercase ISA flags: avx2, neon, dotprod, ...")
     model: str | None = Field(default=None, description="marketing name of the CPU / SoC")
-    freq_ghz: float | None = Field(default=None, gt=0, le=10, description="max clock of the big cores")
-    threads: int | None = Field(default=None, ge=1, le=4096)
+    freq_ghz: Num | None = Field(default=None, ge=0.01, le=10, description="max clock of the big cores")
+    threads: Count | None = Field(default=None, ge=1, le=4096)
 
     @field_validator("features")
     @classmethod
@@ -45,9 +66,9 @@ class Cpu(Strict):
 
 
 class Memory(Strict):
-    total_gb: float = Field(gt=0, le=100_000)
-    bandwidth_gbs: float = Field(gt=0, le=100_000, description="peak bandwidth of the memory the weights live in")
-    unified: bool = False
+    total_gb: Num = Field(ge=0.01, le=100_000)
+    bandwidth_gbs: Num = Field(ge=0.01, le=100_000, description="peak bandwidth of the memory the weights live in")
+    unified: Flag = False
     type: str | None = Field(default=None, description="e.g. LPDDR5X-8533")
 
 
@@ -57,10 +78,10 @@ class Accelerator(Strict):
     api: list[Literal["cuda", "metal", "vulkan", "opencl", "sycl", "directml", "qnn", "openvino", "coreml", "rocm"]] = (
         Field(default_factory=list)
     )
-    memory_gb: float | None = Field(default=None, gt=0, le=100_000)
-    bandwidth_gbs: float | None = Field(default=None, gt=0, le=100_000)
-    tflops_fp16: float | None = Field(default=None, gt=0, le=100_000)
-    tops_int8: float | None = Field(default=None, gt=0, le=100_000)
+    memory_gb: Num | None = Field(default=None, ge=0.01, le=100_000)
+    bandwidth_gbs: Num | None = Field(default=None, ge=0.01, le=100_000)
+    tflops_fp16: Num | None = Field(default=None, ge=0.001, le=100_000)
+    tops_int8: Num | None = Field(default=None, ge=0.001, le=100_000)
     name: str | None = None
 
 
@@ -97,19 +118,19 @@ class ModelSpec(Strict):
     name: str | None = None
     hf_repo: str | None = None
     architecture: str = Field(description="config.json model_type, e.g. llama, qwen2, gemma3")
-    hidden_size: int = Field(ge=1)
-    intermediate_size: int = Field(ge=1)
-    num_hidden_layers: int = Field(ge=1)
-    num_attention_heads: int = Field(ge=1)
-    num_key_value_heads: int | None = Field(default=None, ge=1)
-    head_dim: int | None = Field(default=None, ge=1)
-    vocab_size: int = Field(ge=1)
-    tie_word_embeddings: bool = False
-    max_position_embeddings: int | None = Field(default=None, ge=1)
-    num_experts: int | None = Field(default=None, ge=1)
-    num_experts_per_tok: int | None = Field(default=None, ge=1)
-    moe_intermediate_size: int | None = Field(default=None, ge=1)
-    params_b: float | None = Field(default=None, gt=0, description="stated total parameters, billions")
+    hidden_size: Count = Field(ge=1, le=2**20)
+    intermediate_size: Count = Field(ge=1, le=2**22)
+    num_hidden_layers: Count = Field(ge=1, le=4096)
+    num_attention_heads: Count = Field(ge=1, le=2**16)
+    num_key_value_heads: Count | None = Field(default=None, ge=1, le=2**16)
+    head_dim: Count | None = Field(default=None, ge=1, le=2**16)
+    vocab_size: Count = Field(ge=1, le=2**24)
+    tie_word_embeddings: Flag = False
+    max_position_embeddings: Count | None = Field(default=None, ge=1, le=2**34)
+    num_experts: Count | None = Field(default=None, ge=1, le=2**16)
+    num_experts_per_tok: Count | None = Field(default=None, ge=1, le=2**16)
+    moe_intermediate_size: Count | None = Field(default=None, ge=1, le=2**22)
+    params_b: Num | None = Field(default=None, gt=0, le=1_000_000, description="stated total parameters, billions")
     license: str | None = None
     source: str | None = None
     origin: Literal["catalogue", "local", "gguf", "hub"] = "catalogue"
@@ -122,6 +143,12 @@ class ModelSpec(Strict):
             raise ValueError("num_key_value_heads cannot exceed num_attention_heads")
         if self.head_dim is None and self.hidden_size < self.num_attention_heads:
             raise ValueError("hidden_size is smaller than num_attention_heads and no head_dim is given")
+        if self.head_dim is None and self.hidden_size % self.num_attention_heads:
+            raise ValueError(f"hidden_size {self.hidden_size} is not a multiple of num_attention_heads "
+                             f"{self.num_attention_heads} and no head_dim is given")
+        if self.num_attention_heads % kv:
+            raise ValueError(f"num_attention_heads {self.num_attention_heads} is not a multiple of "
+                             f"num_key_value_heads {kv}")
         if self.num_experts_per_tok and self.num_experts and self.num_experts_per_tok > self.num_experts:
             raise ValueError("num_experts_per_tok cannot exceed num_experts")
         return self

@@ -26,10 +26,38 @@ def read_data(path: Path) -> object:
     except (OSError, UnicodeDecodeError) as exc:
         raise KnowledgeError(f"{path}: cannot read ({exc.__class__.__name__}); give a readable UTF-8 text file") from None
     try:
-        return json.loads(text) if suffix == ".json" else yaml.safe_load(text)
+        return json.loads(text, object_pairs_hook=_unique_pairs) if suffix == ".json" else yaml.load(text, UniqueKeyLoader)
     except (yaml.YAMLError, json.JSONDecodeError, RecursionError, ValueError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else exc.__class__.__name__
         raise KnowledgeError(f"{path}: not valid {suffix[1:].upper()} ({first}); fix the syntax") from None
+
+
+class UniqueKeyLoader(yaml.SafeLoader):
+    """yaml.safe_load, except that a key written twice in one mapping is an error (safe_load keeps the last)."""
+
+    def construct_mapping(self, node, deep=False):
+        seen: set = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            try:
+                duplicate = key in seen
+                seen.add(key)
+            except TypeError:  # an unhashable key: construct_mapping itself reports it
+                continue
+            if duplicate:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"key {key!r} appears twice (line {key_node.start_mark.line + 1}); keep one",
+                    key_node.start_mark)
+        return super().construct_mapping(node, deep=deep)
+
+
+def _unique_pairs(pairs: list[tuple[str, object]]) -> dict:
+    out: dict = {}
+    for key, value in pairs:
+        if key in out:
+            raise ValueError(f"key {key!r} appears twice; keep one")
+        out[key] = value
+    return out
 
 
 def describe_validation(exc: ValidationError) -> str:

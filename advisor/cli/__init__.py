@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-
 import click
 
 from ..errors import AdvisorError
@@ -37,18 +35,24 @@ _register()
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point: exit 0 ok, 2 bad input, 3 backend missing, 1 unexpected."""
-    debug = bool(os.environ.get("ADVISOR_DEBUG"))
+    """Entry point: exit 0 ok, 2 bad input, 3 backend missing, 1 unexpected. ADVISOR_DEBUG=1 adds the traceback
+    but never changes the exit code."""
+    from .streams import Terminated, debug_enabled, on_termination, prepare_streams, require_stdout, silence_stdout
+
+    debug = debug_enabled()
+    prepare_streams()
+    restore = on_termination()
     try:
+        require_stdout()
         cli.main(args=argv, prog_name="advisor", standalone_mode=False)
+        _flush()
         return 0
     except AdvisorError as exc:
-        if debug:
-            raise
-        click.echo(f"error: {exc}", err=True)
+        _traceback(debug)
+        _say(f"error: {exc}")
         return exc.exit_code
     except click.exceptions.Abort:
-        click.echo("aborted", err=True)
+        _say("aborted")
         return 130
     except click.exceptions.Exit as exc:
         return exc.exit_code
@@ -58,15 +62,41 @@ def main(argv: list[str] | None = None) -> int:
         ctx = getattr(exc, "ctx", None)
         if ctx is not None:
             hint = f" (see `{ctx.command_path} --help`)"
-        click.echo(f"error: {msg}{hint}", err=True)
+        _say(f"error: {msg}{hint}")
         return 2 if exc.exit_code in (1, 2) else exc.exit_code
     except KeyboardInterrupt:
-        click.echo("interrupted", err=True)
+        _say("interrupted")
         return 130
-    except BrokenPipeError:
+    except Terminated as exc:  # what was running has been stopped and cleaned up on the way here
+        _say(f"terminated by signal {exc.signum}")
+        return 128 + exc.signum
+    except BrokenPipeError:  # the reader stopped early (`| head -1`): what it read is all it wanted
+        silence_stdout()
         return 0
     except Exception as exc:  # the last line of defence: never a traceback without ADVISOR_DEBUG
-        if debug:
-            raise
-        click.echo(f"error: unexpected {exc.__class__.__name__}: {exc}; rerun with ADVISOR_DEBUG=1 and report it", err=True)
+        _traceback(debug)
+        _say(f"error: unexpected {exc.__class__.__name__}: {exc}; rerun with ADVISOR_DEBUG=1 and report it")
         return 1
+    finally:
+        restore()
+
+
+def _flush() -> None:
+    import sys
+
+    if sys.stdout is not None and not sys.stdout.closed:
+        sys.stdout.flush()  # a broken pipe shows here, inside main, not in the interpreter's last flush
+
+
+def _say(line: str) -> None:
+    import sys
+
+    if sys.stderr is not None and not sys.stderr.closed:
+        click.echo(line, err=True)
+
+
+def _traceback(debug: bool) -> None:
+    if debug:
+        import traceback
+
+        traceback.print_exc()

@@ -11,9 +11,18 @@ from ..schemas import BACKEND_IDS
 
 
 def console(stderr: bool = False):
+    """A rich console for human output: a width from COLUMNS only when it makes sense (streams.py), and a broken
+    pipe raised as BrokenPipeError for main() to end quietly with 0 (rich itself would exit 1)."""
     from rich.console import Console
 
-    return Console(stderr=stderr, highlight=False, soft_wrap=False)
+    from .streams import terminal_width
+
+    class _Console(Console):
+        def on_broken_pipe(self) -> None:
+            self.quiet = True
+            raise BrokenPipeError
+
+    return _Console(stderr=stderr, highlight=False, soft_wrap=False, width=terminal_width())
 
 
 def emit_json(obj) -> None:
@@ -88,12 +97,35 @@ def constraints_from(kw: dict):
     backends = kw.pop("backends", ())
     if backends:
         data["backend"] = [b.lower() for b in backends]
+    _fit_default_workload(data)
     try:
         return Constraints.model_validate(data)
     except ValidationError as exc:
         loc = describe_validation(exc)
         flag = "--" + loc.split(":")[0].replace("_", "-")
         raise InputError(f"bad constraint {flag}: {loc.split(':', 1)[1].strip()}; see `advisor plan --help`") from None
+
+
+def given(name: str) -> bool:
+    """Whether the user typed option `name` (a parameter name) rather than getting its default."""
+    from click.core import ParameterSource
+
+    ctx = click.get_current_context(silent=True)
+    if ctx is None:
+        return True
+    return ctx.get_parameter_source(name) not in (None, ParameterSource.DEFAULT)
+
+
+def _fit_default_workload(data: dict) -> None:
+    """A short --context with the default workload (512 + 128 tokens) shrinks the defaults to fit it; a workload
+    the user typed is left as typed, and make_plan refuses one that does not fit."""
+    ctx_len, prompt, gen = data["context"], data["prompt_tokens"], data["gen_tokens"]
+    if not isinstance(ctx_len, int) or ctx_len < 2 or prompt + gen <= ctx_len:
+        return
+    if given("gen_tokens") or given("prompt_tokens"):
+        return
+    data["gen_tokens"] = max(1, min(gen, ctx_len // 4))
+    data["prompt_tokens"] = ctx_len - data["gen_tokens"]
 
 
 def load_inputs(device: str, model: str):

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from ..schemas import BACKEND_IDS
-from .common import (console, constraint_options, constraints_from, device_option, emit_json, json_option,
+from .common import (console, constraint_options, constraints_from, device_option, emit_json, given, json_option,
                      load_inputs, model_option)
 
 
@@ -24,7 +24,7 @@ Examples:
 @click.option("--probe-top", type=click.IntRange(1, 20), default=3, show_default=True, help="How many candidates --probe measures.")
 @click.option("--emit-scripts", "emit_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Write a runnable conversion/deployment folder per candidate into DIR.")
-@click.option("--force", is_flag=True, help="With --emit-scripts: replace an existing, non-empty DIR.")
+@click.option("--force", is_flag=True, help="With --emit-scripts: replace a DIR an earlier --emit-scripts wrote (never any other folder).")
 @json_option
 @click.option("--markdown", "as_markdown", is_flag=True, help="Print the plan as Markdown.")
 @click.option("--all", "show_all", is_flag=True, help="Show every candidate in the table, not only the top 12.")
@@ -36,6 +36,10 @@ def plan(device, model, probe, probe_top, emit_dir, force, as_json, as_markdown,
 
     if as_json and as_markdown:
         raise click.UsageError("choose one of --json and --markdown")
+    if force and emit_dir is None:
+        raise click.UsageError("--force only applies with --emit-scripts DIR; add it or drop --force")
+    if given("probe_top") and not probe:
+        raise click.UsageError("--probe-top only applies with --probe; add --probe or drop --probe-top")
     cons = constraints_from(kw)
     kb, cal, dev, spec = load_inputs(device, model)
     from ..planner import attach_measurements
@@ -107,8 +111,11 @@ def explain(device, model, as_json, **kw):
     eliminated backend with its reason."""
     from ..decide import decide
 
+    from ..planner import check_request
+
     cons = constraints_from(kw)
     kb, _, dev, spec = load_inputs(device, model)
+    check_request(dev, cons)
     dec = decide(dev, spec, cons, kb)
     data = {
         "device": dev.id, "model": spec.id, "branch": dec.branch, "path": dec.path,

@@ -8,9 +8,14 @@ import click
 @click.command(epilog="Example:\n  advisor tui")
 def tui():
     """Answer questions (device, model, goals) and get a plan, probes and scripts — keyboard first."""
-    from ..tui.app import run
+    from ..errors import AdvisorError
+    from ..tui import app as tui_app
 
-    run()
+    app = tui_app.build_app()
+    app.run()
+    if app.return_code:  # the app stopped on an error it could not show inline: never report success
+        raise AdvisorError(f"the tui stopped on an unexpected error (exit {app.return_code}); rerun with "
+                           "ADVISOR_DEBUG=1 and report it")
 
 
 COMMANDS = [tui]

@@ -1,7 +1,8 @@
 """Generated scripts: one self-contained, runnable folder per plan candidate.
 
 `emit_plan_scripts(plan, out_dir)` renders every candidate's folder into a temp directory beside `out_dir` and
-renames it into place, so a failure leaves nothing half-written and an existing folder is replaced only with force.
+renames it into place, so a failure leaves nothing half-written; an existing folder is replaced only with force and
+only when an earlier emit wrote it (guard.py).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pathlib import Path
 
 from ..errors import InputError
 from ..schemas import Plan
+from .guard import MARKER, check_target, marker_text
 from .render import render_candidate, render_index
 
 log = logging.getLogger(__name__)
@@ -31,30 +33,24 @@ def emit_plan_scripts(plan: Plan, out_dir: Path, force: bool = False) -> Plan:
         folders.append(folder)
         files.update({f"{folder}/{name}": body for name, body in rendered.items()})
     files["README.md"] = (render_index(plan, folders), 0o644)
+    files[MARKER] = (marker_text(list(files)), 0o644)
     write_tree(out_dir, files, force=force)
     cands = [c.model_copy(update={"script": str(out_dir / f)}) for c, f in zip(plan.candidates, folders)]
     log.info("wrote %d script folders into %s", len(folders), out_dir)
     return plan.model_copy(update={"candidates": cands})
 
 
-def _check_target(out_dir: Path, force: bool) -> None:
-    if out_dir.is_symlink() or (out_dir.exists() and not out_dir.is_dir()):
-        raise InputError(f"--emit-scripts {out_dir}: exists and is not a folder; choose another path")
-    if out_dir.is_dir() and any(out_dir.iterdir()) and not force:
-        raise InputError(f"--emit-scripts {out_dir}: folder exists and is not empty; "
-                         "choose another folder or pass --force to replace it")
-
-
 def write_tree(out_dir: Path, files: dict[str, tuple[str, int]], force: bool = False) -> None:
     """Write `{relative path: (text, mode)}` as `out_dir`, all or nothing.
 
     Files go into a temp folder beside `out_dir` (same file system), which is then renamed into place. An existing
-    non-empty `out_dir` is moved aside only with `force` and deleted once the new one is in place.
+    non-empty `out_dir` is moved aside only with `force`, only when the advisor wrote it (see guard.py), and deleted
+    once the new one is in place.
     """
     from ..atomic import write_text_atomic
 
     out_dir = Path(out_dir)
-    _check_target(out_dir, force)
+    check_target(out_dir, force)
     parent = out_dir.absolute().parent
     try:
         parent.mkdir(parents=True, exist_ok=True)

@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,14 +41,15 @@ def _tree_rss(proc) -> int:
 
 
 def run_phase(phase: str, args: list[str], out: Path, timeout_s: float, mem_cap_gib: float,
-              log: Path | None = None) -> PhaseOutcome:
+              log: Path | None = None, cancel: threading.Event | None = None) -> PhaseOutcome:
     """Run the worker's `phase` writing into `out` (its output to `log`, default out/PHASE.log). Never raises for
     what the worker does (crash, kill, full disk): the outcome carries the reason. An exception in this process
-    (Ctrl-C) kills the worker's tree before it propagates, so nothing is left running."""
+    (Ctrl-C) kills the worker's tree before it propagates, and so does `cancel` being set from another thread, so
+    nothing is left running."""
     import psutil
 
     cmd = [sys.executable, "-m", "advisor.probe.worker", phase, "--out", str(out), *args]
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONUNBUFFERED": "1"}
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONUNBUFFERED": "1", "ADVISOR_PROBE_PARENT": str(os.getpid())}
     log = log or out / f"{phase}.log"
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -65,7 +67,9 @@ def run_phase(phase: str, args: list[str], out: Path, timeout_s: float, mem_cap_
             ps = psutil.Process(p.pid)
             t0, cap = time.monotonic(), mem_cap_gib * 2**30
             while p.poll() is None:
-                if time.monotonic() - t0 > timeout_s:
+                if cancel is not None and cancel.is_set():  # the advisor is stopping (Ctrl-C, SIGTERM)
+                    why = f"{phase} cancelled: the advisor was interrupted"
+                elif time.monotonic() - t0 > timeout_s:
                     why = f"{phase} timed out after {timeout_s:g} s (raise --timeout)"
                 elif _tree_rss(ps) > cap:
                     why = f"{phase} exceeded the memory cap of {mem_cap_gib:g} GiB (raise --mem-cap-gib)"

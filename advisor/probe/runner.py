@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import logging
-from functools import lru_cache
-import shutil
+import threading
 import time
-import uuid
+from functools import lru_cache
 from pathlib import Path
 
 from ..errors import AdvisorError, BackendMissing, InputError
@@ -15,6 +14,7 @@ from . import models, store
 from .backends import REQUIRES, missing_module
 from .env import environment, fingerprint
 from .isolate import run_phase
+from .runs import RunDir, sweep
 from .spec import PROBE_QUANTS, Measured, ProbeRequest, ProbeResult, canonical
 
 log = logging.getLogger(__name__)
@@ -39,18 +39,18 @@ def check_request(backend: str, quant: str) -> str:
 class _Run:
     """One probe's two phases (convert, measure), each a subprocess in the run's own work folder."""
 
-    def __init__(self, req: ProbeRequest, pm: models.ProbeModel, base: dict):
-        self.req, self.pm, self.base = req, pm, base
+    def __init__(self, req: ProbeRequest, pm: models.ProbeModel, base: dict, cancel: threading.Event):
+        self.req, self.pm, self.base, self.cancel = req, pm, base, cancel
         self.t0 = time.perf_counter()
-        self.run_id = uuid.uuid4().hex[:12]
-        self.work, self.logs = models.cache_root() / "runs" / self.run_id, models.cache_root() / "logs"
+        self.dir = RunDir(models.cache_root() / "runs")  # owned (flock) until cleanup(): a killed run is swept later
+        self.run_id, self.work, self.logs = self.dir.run_id, self.dir.path, models.cache_root() / "logs"
         self.args = ["--backend", req.backend, "--quant", req.quant, "--model", req.model, "--threads",
                      str(req.threads), "--prompt-tokens", str(req.prompt_tokens), "--gen-tokens", str(req.gen_tokens)]
         self.conv = self.meas = None
 
     def phase(self, name: str):
         return run_phase(name, self.args, self.work, self.req.timeout_s, self.req.mem_cap_gib,
-                         log=self.logs / f"{self.run_id}-{name}.log")
+                         log=self.logs / f"{self.run_id}-{name}.log", cancel=self.cancel)
 
     def convert(self, step) -> None:
         step(f"{self.req.backend} {self.req.quant}: converting")
@@ -62,7 +62,7 @@ class _Run:
             self.meas = self.phase("measure")
 
     def cleanup(self) -> None:
-        shutil.rmtree(self.work, ignore_errors=True)  # the run's folder goes whatever happened, Ctrl-C included
+        self.dir.release()  # the run's folder goes whatever happened, Ctrl-C and SIGTERM included
 
     def result(self, save: bool) -> ProbeResult:
         conv, meas = self.conv, self.meas
@@ -76,7 +76,7 @@ class _Run:
         return _store(res) if save else res
 
 
-def _start(req: ProbeRequest, save: bool) -> "_Run | ProbeResult":
+def _start(req: ProbeRequest, save: bool, cancel: threading.Event) -> "_Run | ProbeResult":
     """A run ready to convert, or the failed result when the backend is not installed."""
     req = req.model_copy(update={"quant": check_request(req.backend, req.quant)})
     base = dict(backend=req.backend, quant=req.quant, env=environment(req.threads))
@@ -85,7 +85,7 @@ def _start(req: ProbeRequest, save: bool) -> "_Run | ProbeResult":
         res = ProbeResult(**base, model=req.model, ok=False, reason=f"backend not installed (no module {gone!r}): "
                                                     f"install advisor[{req.backend}]")
         return _store(res) if save else res
-    return _Run(req, models.resolve(req.model), base)
+    return _Run(req, models.resolve(req.model), base, cancel)
 
 
 def run_probe(req: ProbeRequest, step=None, save: bool = True) -> ProbeResult:
@@ -99,11 +99,19 @@ def run_probes(reqs: list[ProbeRequest], step=None, save: bool = True, parallel_
     from concurrent.futures import ThreadPoolExecutor
 
     step = step or (lambda msg: None)
-    started = [_start(r, save) for r in reqs]
+    sweep(models.cache_root() / "runs")  # folders of probes that were SIGKILLed before they could clean up
+    cancel = threading.Event()  # set when this thread is interrupted: the conversion threads kill their workers
+    started = [_start(r, save, cancel) for r in reqs]
     runs = [r for r in started if isinstance(r, _Run)]
+    pool = ThreadPoolExecutor(max_workers=max(1, parallel_convert))
     try:
-        with ThreadPoolExecutor(max_workers=max(1, parallel_convert)) as pool:
+        try:
             list(pool.map(lambda r: r.convert(step), runs))
+        except BaseException:
+            cancel.set()
+            raise
+        finally:
+            pool.shutdown(wait=True)
         out = []
         for r in started:
             if isinstance(r, _Run):

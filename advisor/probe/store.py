@@ -6,6 +6,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import logging
+import math
 import sqlite3
 from contextlib import closing
 from pathlib import Path
@@ -13,6 +15,8 @@ from pathlib import Path
 from .. import paths
 from ..errors import AdvisorError
 from .spec import ProbeResult
+
+log = logging.getLogger(__name__)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS probes (
@@ -102,8 +106,32 @@ def load(machine: str | None = None, ok_only: bool = False, path: Path | None = 
             rows = con.execute(q + " ORDER BY id", args).fetchall()
     except sqlite3.Error as exc:
         raise AdvisorError(f"cannot read the measurement store {p} ({exc}); move it aside to start a new one") from None
-    return [ProbeResult.model_validate({**json.loads(r), "id": i, "created": c, "env": json.loads(e)})
-            for i, c, r, e in rows]
+    out, bad = [], []
+    for i, c, r, e in rows:
+        res = _parse(i, c, r, e)
+        if res is None:
+            bad.append(i)
+        else:
+            out.append(res)
+    if bad:  # one damaged row must not hide the others, nor stop a plan: skip it and say which
+        ids = ", ".join(str(i) for i in bad[:5]) + (f" and {len(bad) - 5} more" if len(bad) > 5 else "")
+        log.warning("measurement store %s: skipped %d unreadable row(s) (id %s); delete them with: sqlite3 %s "
+                    "'DELETE FROM probes WHERE id IN (%s)'", p, len(bad), ids, p, ",".join(str(i) for i in bad))
+    return out
+
+
+def _parse(rid: object, created: object, result: object, env: object) -> ProbeResult | None:
+    """One row as a ProbeResult, or None when any part of it is not what save() writes."""
+    try:
+        body, env_d = json.loads(result), json.loads(env)
+        if not isinstance(body, dict) or not isinstance(env_d, dict):
+            return None
+        res = ProbeResult.model_validate({**body, "id": rid, "created": created, "env": env_d})
+    except (TypeError, ValueError, RecursionError):  # ValueError covers JSONDecodeError and ValidationError
+        return None
+    numbers = [v for v in res.measured.model_dump().values() if isinstance(v, float)]
+    numbers += list((res.predicted or {}).values())
+    return res if all(math.isfinite(v) for v in numbers) else None
 
 
 def flat(r: ProbeResult) -> dict:

@@ -53,6 +53,26 @@ def _measure(a) -> dict:
                    lambda: models.load_reference(pm, a.prompt_tokens)[1], a.gen_tokens)
 
 
+def _die_with_parent(poll_s: float = 0.5) -> None:
+    """The worker leads its own session (so Ctrl-C reaches the advisor, which then kills it): should the advisor
+    itself be SIGKILLed, nothing would stop the worker, its timeout and memory cap included. A daemon thread
+    notices the parent is gone (this process is re-parented) and kills the worker's whole process group."""
+    import signal
+    import threading
+
+    # the advisor names itself: it may already be gone when this line runs (getppid() would then say 1)
+    parent = int(os.environ.get("ADVISOR_PROBE_PARENT") or os.getppid())
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(poll_s)
+        if os.getpgid(0) == os.getpid():  # we lead our group (start_new_session): take the backend's children too
+            os.killpg(os.getpid(), signal.SIGKILL)
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    threading.Thread(target=watch, name="die-with-parent", daemon=True).start()
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m advisor.probe.worker")
     ap.add_argument("phase", choices=["convert", "measure"])
@@ -64,6 +84,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--prompt-tokens", type=int, default=256)
     ap.add_argument("--gen-tokens", type=int, default=32)
     a = ap.parse_args(argv)
+    _die_with_parent()
     os.environ.setdefault("OMP_NUM_THREADS", str(a.threads))
     from ..atomic import write_text_atomic
     from ..errors import AdvisorError, BackendMissing

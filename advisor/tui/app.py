@@ -100,6 +100,10 @@ class AdvisorApp(App[Plan | None]):
         except AdvisorError as exc:
             self.notify(str(exc), title="cannot plan", severity="error", timeout=10)
             return "goals"
+        except Exception as exc:  # a bug, not the user's fault: say so here and keep the questionnaire running
+            self.notify(f"unexpected {exc.__class__.__name__}: {exc}; run `advisor plan` with ADVISOR_DEBUG=1 for "
+                        "the traceback and report it", title="cannot plan", severity="error", timeout=15)
+            return "goals"
         return "plan"
 
     async def _ask_plan(self) -> str:
@@ -129,11 +133,6 @@ def build_app(library: Library | None = None, detect: Callable[[], DeviceProfile
 
         detect = detect_profile
     return AdvisorApp(library or Library.load(), detect)
-
-
-def run() -> Plan | None:
-    """`advisor tui`: run the questionnaire in the terminal."""
-    return build_app().run()
 
 
 def _recalibrated(cal: Calibration, device) -> Calibration:

@@ -20,6 +20,13 @@ HINT = "↑↓ move · Enter choose · or a folder, a .gguf file, a Hugging Face
 
 def check_source(text: str) -> tuple[str, str | None]:
     """What the typed text is ("search", "path" or "hub") and, for a path, why it cannot be used (or None)."""
+    try:
+        return _check_source(text)
+    except OSError as exc:  # a name too long, a folder we may not enter: Path.exists() raises these
+        return "path", f"cannot use this path ({exc.strerror or exc}); check it"
+
+
+def _check_source(text: str) -> tuple[str, str | None]:
     path = Path(text).expanduser()
     if path.exists() or text.startswith(("/", ".", "~")) or path.suffix.lower() == ".gguf":
         if path.is_dir():

@@ -54,15 +54,13 @@ def test_cli_writes_one_folder_per_candidate(cli, tmp_path, monkeypatch):
 
 def test_existing_folder_needs_force(cli, tmp_path):
     out = tmp_path / "out"
-    out.mkdir()
-    (out / "mine.txt").write_text("keep")
     argv = ["plan", "-d", "raspberry-pi-5-8gb", "-m", "llama-3.2-1b-instruct", "--emit-scripts", str(out)]
+    assert cli(*argv).code == 0
     r = cli(*argv)
     assert r.code == 2 and "--force" in r.err
-    assert (out / "mine.txt").read_text() == "keep"
-    r = cli(*argv, "--force")
+    r = cli(*argv, "--force")  # a folder an earlier --emit-scripts wrote: replaced
     assert r.code == 0, r.err
-    assert not (out / "mine.txt").exists() and (out / "README.md").exists()
+    assert (out / "README.md").exists() and (out / ".advisor-scripts.json").exists()
     assert [p.name for p in tmp_path.iterdir()] == ["out"]  # no temp folders left beside it
 
 
@@ -90,14 +88,17 @@ def test_failure_midway_leaves_nothing(tmp_path, monkeypatch):
     with pytest.raises(OSError):
         emit_plan_scripts(plan, tmp_path / "new")
     assert list(tmp_path.iterdir()) == []
-    # with --force over an existing folder: the old folder survives a failure untouched
+    # with --force over a folder an earlier emit wrote: the old folder survives a failure untouched
     old = tmp_path / "old"
-    old.mkdir()
-    (old / "mine.txt").write_text("keep")
+    monkeypatch.setattr(advisor.atomic, "write_text_atomic", real)
+    emit_plan_scripts(plan, old)
+    before = sorted(p.relative_to(old).as_posix() for p in old.rglob("*"))
+    monkeypatch.setattr(advisor.atomic, "write_text_atomic", flaky)
     calls["n"] = 0
     with pytest.raises(OSError):
         emit_plan_scripts(plan, old, force=True)
-    assert [p.name for p in tmp_path.iterdir()] == ["old"] and (old / "mine.txt").read_text() == "keep"
+    assert [p.name for p in tmp_path.iterdir()] == ["old"]
+    assert sorted(p.relative_to(old).as_posix() for p in old.rglob("*")) == before
 
 
 def test_target_that_is_a_file_is_an_input_error(tmp_path):

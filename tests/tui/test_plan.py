@@ -162,5 +162,6 @@ async def test_probe_with_the_real_runner(make_app, keys, waiter):
         await waiter(pilot, lambda: app.screen.busy is None and "probe" in message(app), tries=8000)
         assert "probes done" in message(app), message(app)
         measured = [c for c in app.screen.plan.candidates if c.measured]
-        assert measured and all(c.measured["ok"] for c in measured), [c.measured for c in measured]
+        failed = [(c.backend, c.quant, c.measured.get("reason")) for c in measured if not c.measured["ok"]]
+        assert measured and not failed, failed  # each failure with its reason
         assert all(c.measured["weights_gib"] > 0 and c.measured["decode_tokens_per_s"] > 0 for c in measured)
