@@ -95,24 +95,29 @@ def size_errors(rows: list[Row]) -> dict:
 def speed_bands(kind: str, rows: list, engines: dict) -> dict:
     """80 % bands of log(measured / predicted) from refits that never saw the row: per engine, the residuals when
     its device or its source was left out (pooled per unit below MIN_ENGINE_ROWS); per unit, `proxy:<unit>` from
-    leaving the whole engine out — what a borrowed efficiency is worth."""
-    from .speedfit import SPLITS, out_of_fold
+    leaving the whole engine out — what a borrowed efficiency is worth. Each held-out group weighs the same."""
+    from .speedfit import SPLITS, group_weights, out_of_fold, weighted_quantiles
 
-    held = {s: out_of_fold(kind, rows, engines, SPLITS[s]) for s in SPLITS}
-    by_engine: dict[str, list[float]] = {}
-    by_unit: dict[str, list[float]] = {}
-    proxy: dict[str, list[float]] = {}
-    for s in ("device", "source"):
-        for i, res in held[s].items():
-            by_engine.setdefault(rows[i].x.engine, []).append(res)
-            by_unit.setdefault(rows[i].x.unit, []).append(res)
-    for i, res in held["engine"].items():
-        proxy.setdefault(rows[i].x.unit, []).append(res)
-        proxy.setdefault("all", []).append(res)
-    out = {e: _quantiles(v) for e, v in sorted(by_engine.items()) if len(v) >= 2 * MIN_ENGINE_ROWS}
-    out.update({f"unit:{u}": _quantiles(v) for u, v in sorted(by_unit.items())})
-    out.update({f"proxy:{u}": _quantiles(v) for u, v in sorted(proxy.items()) if len(v) >= MIN_ENGINE_ROWS})
-    return out
+    groups: dict[str, list[tuple[float, tuple]]] = {}
+    for split in SPLITS:
+        fold_of = SPLITS[split]
+        for i, res in out_of_fold(kind, rows, engines, fold_of).items():
+            r = rows[i]
+            fold = (split, fold_of(r), r.x.engine)
+            if split == "engine":
+                groups.setdefault(f"proxy:{r.x.unit}", []).append((res, fold))
+                groups.setdefault("proxy:all", []).append((res, fold))
+            else:
+                groups.setdefault(r.x.engine, []).append((res, fold))
+                groups.setdefault(f"unit:{r.x.unit}", []).append((res, fold))
+
+    def band(pairs):
+        vals = [v for v, _ in pairs]
+        return weighted_quantiles(vals, group_weights([f for _, f in pairs]), (LOW_Q, HIGH_Q)) + [len(vals)]
+
+    return {k: band(v) for k, v in sorted(groups.items())
+            if (len(v) >= 2 * MIN_ENGINE_ROWS if not k.startswith(("unit:", "proxy:")) else len(v) >= MIN_ENGINE_ROWS)
+            or k.startswith("unit:")}
 
 
 def build_speed(kb: Knowledge) -> tuple[dict, list]:

@@ -26,8 +26,12 @@ SIGMA_UNIT = 3.0  # weak prior keeping every parameter finite where a unit has n
 SIGMA_EXTRA = 3.0  # weak prior on the per-unit kappa, tau, alpha and t0 (log scale, around the physical 1)
 # Parameters held at a value instead of fitted: CPU threads synchronise per op in microseconds, so a per-layer
 # launch cost (tau) belongs to GPUs and NPUs; left free it soaks up the compute limit of weak CPUs.
-FIXED = {"log_tau:cpu": -20.0}
+FIXED = {"log_tau:cpu": -20.0, "zero": 0.0}
 CELL_POWER = 0.25  # a (source, device, engine) cell of n rows weighs n^(1 - 2 x CELL_POWER) observations
+# Robust losses: decode rows hold a few whole devices far off the rest (an older NPU generation on a fast bus),
+# where a Cauchy loss follows the majority; prefill rows are noisier throughout, where soft-L1 does better out of
+# sample (benchmarks/prediction_accuracy.py, docs/policy.md#speed-fit).
+LOSS = {"decode": "cauchy", "prefill": "soft_l1"}
 F_SCALE = 0.25  # soft-L1 loss: residuals beyond ~25 % in log space count linearly (robust to odd rows)
 
 
@@ -57,6 +61,11 @@ class SpeedFit:
                  + [f"vendor:{v}" for v in vends])
         extra = (["log_kappa", "log_tau"] if self.kind == "decode" else ["log_alpha", "log_t0"]) + ["log_impute"]
         names += [f"{p}:{u}" for p in extra for u in UNITS]
+        unit_of = {r.x.engine: r.x.unit for r in use}
+        # decode: each GPU/NPU engine's per-layer cost varies around its unit's (llama.cpp's Hexagon ops that fall
+        # back to the CPU cost far more per layer than a QNN context binary)
+        tau_engines = [e for e in eng_ids if self.kind == "decode" and f"log_tau:{unit_of[e]}" not in FIXED]
+        names += [f"engine_tau:{e}" for e in tau_engines] + ["zero"]
         names = [n for n in names if n not in FIXED] + [n for n in names if n in FIXED]
         n_free = sum(1 for n in names if n not in FIXED)
         ix = {n: i for i, n in enumerate(names)}
@@ -65,6 +74,8 @@ class SpeedFit:
         iven = np.array([ix[f"vendor:{vendor_key(r.x.engine, r.x.vendor)}"] for r in use])
         i_ven = np.array([ix[f"vendor:{v}"] for v in vends])
         iu = {p: np.array([ix[f"{p}:{r.x.unit}"] for r in use]) for p in extra}
+        itau = np.array([ix.get(f"engine_tau:{r.x.engine}", ix["zero"]) for r in use])
+        i_tau_e = np.array([ix[f"engine_tau:{e}"] for e in tau_engines], dtype=int)
         y = np.array([self._target(r) for r in use])
         cells = Counter((r.source, r.device, r.x.engine) for r in use)
         w = np.array([cells[(r.source, r.device, r.x.engine)] ** -CELL_POWER for r in use])
@@ -88,7 +99,7 @@ class SpeedFit:
             if self.kind == "decode":
                 t = decode_seconds(col["decode_gb_per_token"], col["bandwidth_gbs"], col["active_params_b"],
                                    col["attn_gflop_decode"], tops, col["layers"], log_eff, theta[iu["log_kappa"]],
-                                   theta[iu["log_tau"]], exp=np.exp)
+                                   theta[iu["log_tau"]] + theta[itau], exp=np.exp)
             else:
                 t = prefill_seconds(col["active_params_b"], col["attn_gflop_per_token"], tops,
                                     col["prompt_tokens"], log_eff, theta[iu["log_alpha"]], theta[iu["log_t0"]],
@@ -104,13 +115,14 @@ class SpeedFit:
                 theta[i_ven] / SIGMA_VENDOR,
                 theta[i_unit] / SIGMA_UNIT,
                 theta[i_extra] / SIGMA_EXTRA,
+                theta[i_tau_e] / self.sigma_engine,
             ])
 
         theta0 = np.zeros(n_free)
         start = -0.5 if self.kind == "decode" else -1.5
         theta0[i_eng] = start
         theta0[i_unit] = start
-        sol = least_squares(residuals, theta0, loss="soft_l1", f_scale=F_SCALE, method="trf", max_nfev=2000)
+        sol = least_squares(residuals, theta0, loss=LOSS[self.kind], f_scale=F_SCALE, method="trf", max_nfev=2000)
         th = full(sol.x)
         p: dict = {"engine": {e: float(th[ix[f"engine:{e}"]]) for e in eng_ids},
                    "unit_mean": {u: float(th[ix[f"unit_mean:{u}"]]) for u in UNITS},
@@ -119,6 +131,8 @@ class SpeedFit:
                    "rows": dict(sorted(Counter(r.x.engine for r in use).items())),
                    "coverage": {e: [len({r.source for r in use if r.x.engine == e}),
                                     len({r.group for r in use if r.x.engine == e})] for e in eng_ids}}
+        if tau_engines:
+            p["engine_tau"] = {e: float(th[ix[f"engine_tau:{e}"]]) for e in tau_engines}
         for name in extra:
             p[name] = {u: float(th[ix[f"{name}:{u}"]]) for u in UNITS}
         self.params_ = p
@@ -151,6 +165,22 @@ def out_of_fold(kind: str, rows: list[SpeedRow], engines: dict[str, Engine], fol
         for (i, r), lp in zip(test, m.predict_log([r for _, r in test])):
             out[i] = math.log(r.tg if kind == "decode" else r.pp) - lp
     return out
+
+
+def weighted_quantiles(values: list[float], weights: list[float], qs: tuple[float, ...]) -> list[float]:
+    """Quantiles where each value counts by its weight (each held-out group counts once, however many rows it
+    has, so one large device or source cannot set a band that misses the next one)."""
+    import numpy as np
+
+    order = np.argsort(values)
+    v, w = np.asarray(values, dtype=float)[order], np.asarray(weights, dtype=float)[order]
+    cum = (np.cumsum(w) - 0.5 * w) / w.sum()
+    return [float(np.interp(q, cum, v)) for q in qs]
+
+
+def group_weights(keys: list) -> list[float]:
+    counts = Counter(keys)
+    return [1.0 / counts[k] for k in keys]
 
 
 SPLITS = {

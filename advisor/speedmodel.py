@@ -113,7 +113,7 @@ def predict_log(p: dict, kind: str, x: SpeedInput, like: list[str]) -> tuple[flo
     if kind == "decode":
         t = decode_seconds(x.decode_gb_per_token, x.bandwidth_gbs, x.active_params_b, x.attn_gflop_decode,
                            tops, x.layers,
-                           log_eff, k["log_kappa"][u], k["log_tau"][u])
+                           log_eff, k["log_kappa"][u], k["log_tau"][u] + k.get("engine_tau", {}).get(x.engine, 0.0))
     else:
         t = prefill_seconds(x.active_params_b, x.attn_gflop_per_token, tops, x.prompt_tokens, log_eff,
                             k["log_alpha"][u], k["log_t0"][u])

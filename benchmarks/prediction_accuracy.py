@@ -29,7 +29,7 @@ from advisor.engines import load_engines  # noqa: E402
 from advisor.fit import HIGH_Q, LOW_Q, MIN_ENGINE_ROWS  # noqa: E402
 from advisor.knowledge import load_knowledge  # noqa: E402
 from advisor.speed_data import load_speed_rows  # noqa: E402
-from advisor.speedfit import SPLITS, out_of_fold  # noqa: E402
+from advisor.speedfit import SPLITS, group_weights, out_of_fold, weighted_quantiles  # noqa: E402
 
 TARGETS = {"decode": 0.20, "prefill": 0.25}
 
@@ -38,12 +38,17 @@ def interval(i, rows, res, fold_of, split):
     """(q_low, q_high) of out-of-sample residuals from other folds: same engine, else same unit."""
     f, r = fold_of(rows[i]), rows[i]
     others = [(j, v) for j, v in res.items() if fold_of(rows[j]) != f]
+
+    def q(pairs):
+        w = group_weights([(fold_of(rows[j]), rows[j].x.engine) for j, _ in pairs])
+        return weighted_quantiles([v for _, v in pairs], w, (LOW_Q, HIGH_Q))
+
     if split != "engine":
-        same = [v for j, v in others if rows[j].x.engine == r.x.engine]
+        same = [(j, v) for j, v in others if rows[j].x.engine == r.x.engine]
         if len(same) >= 2 * MIN_ENGINE_ROWS:
-            return np.quantile(same, LOW_Q), np.quantile(same, HIGH_Q)
-    unit = [v for j, v in others if rows[j].x.unit == r.x.unit] or [v for _, v in others]
-    return np.quantile(unit, LOW_Q), np.quantile(unit, HIGH_Q)
+            return q(same)
+    unit = [(j, v) for j, v in others if rows[j].x.unit == r.x.unit] or others
+    return q(unit)
 
 
 def evaluate(kind, rows, engines, split):

@@ -1,0 +1,205 @@
+"""Engines, the evidence every speed figure carries, and a ranking that does not reward guesses (issue 10)."""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from advisor import paths
+from advisor.calibration import load_calibration
+from advisor.engines import engine_id, load_engines
+from advisor.knowledge import load_knowledge
+from advisor.planner import make_plan
+from advisor.predict import Workload, predict
+from advisor.resolve import load_profiles
+from advisor.rank import scores
+from advisor.schemas import Constraints, Estimate, Prediction
+from advisor.speed_data import SPEED_DIR, load_devices, load_speed_rows
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def kb():
+    return load_knowledge()
+
+
+@pytest.fixture(scope="module")
+def profs():
+    return load_profiles()
+
+
+@pytest.mark.parametrize("device, backend, unit, engine", [
+    ("galaxy-s24-ultra", "llamacpp", "gpu", "llamacpp-gpu-opencl"),
+    ("galaxy-s24-ultra", "llamacpp", "npu", "llamacpp-npu-hexagon"),
+    ("galaxy-s24-ultra", "qnn", "npu", "qnn-npu"),
+    ("galaxy-s24-ultra", "olive", "npu", "olive-npu-qnn"),
+    ("apple-m2-16gb", "llamacpp", "gpu", "llamacpp-gpu-metal"),
+    ("apple-m2-16gb", "mlx", "gpu", "mlx-gpu"),
+    ("desktop-rtx-4090-24gb", "llamacpp", "gpu", "llamacpp-gpu-cuda"),
+    ("desktop-rtx-4090-24gb", "olive", "gpu", "olive-gpu-cuda"),
+    ("intel-core-ultra-7-258v-laptop", "openvino", "gpu", "openvino-gpu"),
+    ("intel-core-ultra-7-258v-laptop", "openvino", "npu", "openvino-npu"),
+    ("raspberry-pi-5-8gb", "llamacpp", "cpu", "llamacpp-cpu"),
+])
+def test_each_route_names_the_engine_that_runs_it(kb, profs, device, backend, unit, engine):
+    assert engine_id(kb.engines, profs[device], backend, unit) == engine
+
+
+def test_every_engine_a_backend_offers_is_registered_once(kb):
+    engines = load_engines()
+    assert engines == kb.engines
+    for e in engines.values():
+        assert e.id.startswith(f"{e.backend}-{e.unit}")
+        assert all(other in engines for other in e.like)
+
+
+@pytest.mark.parametrize("device", ["galaxy-s24-ultra", "intel-core-ultra-7-258v-laptop", "apple-m2-16gb",
+                                    "raspberry-pi-5-8gb", "desktop-rtx-4090-24gb"])
+def test_plan_json_carries_engine_and_evidence(device):
+    out = subprocess.run([sys.executable, "-m", "advisor", "plan", "-d", device, "-m", "llama-3.2-3b-instruct",
+                          "--json"], capture_output=True, text=True, check=True).stdout
+    for c in json.loads(out)["candidates"]:
+        assert c["engine"]
+        for key in ("decode_tokens_per_s", "prefill_tokens_per_s"):
+            e = c[key]
+            assert e["evidence"] in ("engine", "proxy", "measured-here"), (c["engine"], key)
+            assert (e["rows"] == 0) == (e["evidence"] == "proxy"), (c["engine"], key, e)
+            assert e["low"] <= e["value"] <= e["high"]
+
+
+@pytest.mark.parametrize("device", [p for p in sorted(load_profiles())
+                                    if load_profiles()[p].class_ in ("snapdragon", "intel_npu", "apple_silicon")])
+def test_no_top_pick_rests_on_a_proxy_when_a_measured_engine_is_feasible(kb, profs, device):
+    plan = make_plan(profs[device], kb.models["llama-3.2-3b-instruct"], Constraints(), kb, load_calibration())
+    feasible = [c for c in plan.candidates if c.feasible]
+    backed = [c for c in feasible if c.decode_tokens_per_s.evidence != "proxy"]
+    if backed:
+        assert plan.candidates[0].decode_tokens_per_s.evidence != "proxy"
+        assert any("rests on" in r for r in plan.candidates[0].reasons)
+
+
+def _pred(decode: float, prefill: float, spread: float = 0.2) -> Prediction:
+    def est(v):
+        return Estimate(value=v, low=v * (1 - spread), high=v * (1 + spread))
+
+    return Prediction(backend="llamacpp", quant="Q4_0", compute="cpu", weights_gib=est(1.0),
+                      peak_memory_gib=est(1.5), decode_tokens_per_s=est(decode), prefill_tokens_per_s=est(prefill),
+                      ppl_increase_pct=Estimate(value=1.0, low=0.5, high=2.0))
+
+
+def test_a_prompt_heavy_workload_favours_fast_prefill():
+    fast_decode, fast_prefill = _pred(decode=30, prefill=100), _pred(decode=15, prefill=1500)
+    chat = scores([fast_decode, fast_prefill], "speed", prompt_tokens=64, gen_tokens=512)
+    rag = scores([fast_decode, fast_prefill], "speed", prompt_tokens=4000, gen_tokens=128)
+    assert chat[0] > chat[1] and rag[1] > rag[0]
+
+
+def test_a_guess_cannot_win_on_its_optimistic_middle():
+    measured = _pred(decode=20, prefill=500, spread=0.1)
+    guess = _pred(decode=24, prefill=600, spread=0.7)  # higher middle, far wider interval
+    s = scores([measured, guess], "speed", prompt_tokens=512, gen_tokens=128)
+    assert s[0] > s[1]
+
+
+def test_speed_follows_the_hardware(kb, profs):
+    model, cal, work = kb.models["llama-3.2-3b-instruct"], load_calibration(), Workload(4096, 512, 128)
+    dev = profs["raspberry-pi-5-8gb"]
+    faster_mem = dev.model_copy(update={"memory": dev.memory.model_copy(update={"bandwidth_gbs": 34.0})})
+    more_cores = dev.model_copy(update={"cpu": dev.cpu.model_copy(update={"cores": 8})})
+    base, _ = predict(dev, model, "llamacpp", "cpu", "Q4_0", work, kb, cal)
+    mem, _ = predict(faster_mem, model, "llamacpp", "cpu", "Q4_0", work, kb, cal)
+    cpu, _ = predict(more_cores, model, "llamacpp", "cpu", "Q4_0", work, kb, cal)
+    assert mem.decode_tokens_per_s.value > base.decode_tokens_per_s.value
+    assert cpu.prefill_tokens_per_s.value > 1.5 * base.prefill_tokens_per_s.value
+    assert base.engine == "llamacpp-cpu" and base.decode_tokens_per_s.evidence == "engine"
+
+
+def test_a_device_without_a_compute_figure_says_so(kb, profs):
+    dev = profs["galaxy-s24-ultra"]
+    assert dev.npu().tops_int8 is None
+    pred, _ = predict(dev, kb.models["llama-3.2-3b-instruct"], "qnn", "npu", "w4a16", Workload(4096, 512, 128), kb,
+                      load_calibration())
+    assert "imputed" in pred.prefill_tokens_per_s.basis
+
+
+def test_speed_rows_are_sourced_and_their_devices_described():
+    devices = load_devices()
+    header = None
+    for path in sorted(SPEED_DIR.glob("*.csv")):
+        with open(path, newline="", encoding="utf-8") as fh:
+            reader = csv.DictReader(fh)
+            header = header or reader.fieldnames
+            assert reader.fieldnames == header, path.name
+            for r in reader:
+                assert r["source_url"].startswith("http") and r["source_id"], (path.name, r["device"])
+                assert r["device"].strip() in devices, (path.name, r["device"])
+                assert r["tg_tps"] or r["pp_tps"] or r["ttft_ms"], (path.name, r["device"], r["model"])
+    readme = (SPEED_DIR / "README.md").read_text(encoding="utf-8")
+    assert all(f"`{col}`" in readme for col in header)
+
+
+def test_fit_uses_rows_of_every_measured_engine(kb):
+    rows, skipped, _ = load_speed_rows(kb, kb.engines)
+    engines = {r.x.engine for r in rows}
+    assert {"qnn-npu", "llamacpp-npu-hexagon", "llamacpp-gpu-opencl", "openvino-gpu", "llamacpp-cpu",
+            "llamacpp-gpu-metal", "llamacpp-gpu-cuda", "mlx-gpu"} <= engines
+    assert all(math.isfinite(r.x.compute_tops) and r.x.compute_tops > 0 for r in rows)
+    assert any(k.startswith("model excluded:") for k in skipped)
+
+
+def _fake_wheel(path: Path) -> Path:
+    perf = """
+precisions:
+  w4a16:
+    components:
+      Llama-v3.2-3B-Instruct:
+        performance_metrics:
+          Samsung Galaxy S25:
+            genie:
+              llm_metrics:
+                - {context_length: 4096, tokens_per_second: 20.5, prefill_tokens_per_second: 800.0,
+                   time_to_first_token_range_milliseconds: {min: 60.0, max: 1920.0}}
+            geniex_llamacpp:
+              llm_metrics:
+                - {desired_compute_unit: gpu, context_length: 512, tokens_per_second: 10.0,
+                   prefill_tokens_per_second: 100.0, time_to_first_token_range_milliseconds: {min: 1280.0, max: 5120.0}}
+"""
+    manifest = "technical_details:\n  Number of parameters: 3.21B\n"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("qai_hub_models-9.9.9.dist-info/METADATA", "Name: qai-hub-models\nVersion: 9.9.9\n")
+        zf.writestr("qai_hub_models/models/llama_v3_2_3b/perf.yaml", perf)
+        zf.writestr("qai_hub_models/models/llama_v3_2_3b/manifest.yaml", manifest)
+    return path
+
+
+def test_qai_hub_models_ingest_reads_a_wheel(tmp_path):
+    wheel = _fake_wheel(tmp_path / "qai_hub_models-9.9.9-py3-none-any.whl")
+    out = tmp_path / "out.csv"
+    script = ROOT / "scripts" / "ingest_qai_hub_models.py"
+    r = subprocess.run([sys.executable, str(script), "--wheel", str(wheel), "--out", str(out),
+                        "--dropped-out", str(tmp_path / "dropped.txt")], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    rows = list(csv.DictReader(open(out, newline="", encoding="utf-8")))
+    assert {(x["engine"], x["quant"]) for x in rows} == {("qnn-npu", "w4a16"), ("llamacpp-gpu-opencl", "w4a16")}
+    genie = next(x for x in rows if x["engine"] == "qnn-npu")
+    assert genie["source_id"] == "qai-hub-models-9.9.9" and genie["ttft_ms"] == "60" and genie["params_b"] == "3.21"
+    bad = subprocess.run([sys.executable, str(script), "--wheel", str(tmp_path / "missing.whl")],
+                         capture_output=True, text=True)
+    assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1
+
+
+def test_calibration_records_what_the_fit_rests_on():
+    cal = json.loads(paths.CALIBRATION_FILE.read_text(encoding="utf-8"))
+    speed = cal["speed"]
+    for kind in ("decode", "prefill"):
+        assert speed[kind]["rows"]["qnn-npu"] > 50
+        assert any(k.startswith("proxy:") for k in speed[kind]["bands"])
+    assert speed["sources"] >= 30 and speed["devices"] >= 40
