@@ -66,7 +66,7 @@ class Calibration:
     def _band(self, kind: str, x: SpeedInput, evidence: str) -> tuple[float, float, str]:
         bands = self.speed_params[kind]["bands"]
         if evidence == "proxy":
-            key = f"proxy:{x.unit}" if f"proxy:{x.unit}" in bands else "proxy:all"
+            key = "proxy:all"  # few engines share a unit: the all-engine spread is the honest one
             what = "leave-engine-out error of borrowing"
         else:
             key = x.engine if x.engine in bands else f"unit:{x.unit}"

@@ -22,7 +22,8 @@ def tree_mermaid(tree: DecisionTree) -> str:
     return "\n".join(lines) + "\n"
 
 
-def tree_markdown(tree: DecisionTree) -> str:
+def tree_markdown(tree: DecisionTree, evidence=None) -> str:
+    """The tree as Markdown; `evidence(branch_id)` gives the lines of "What the data shows" under each branch."""
     out = [f"# {tree.title}", "", "Generated from `knowledge/decision_tree.yaml` by `advisor knowledge diagram`;",
            "a test fails when this file and the YAML disagree.", "", "```mermaid", tree_mermaid(tree).rstrip(), "```", "",
            "## Branches", ""]
@@ -34,5 +35,9 @@ def tree_markdown(tree: DecisionTree) -> str:
         out += [f"- **{a.backend} / {a.compute}**: {a.reason}" for a in br.admit]
         out += [f"- ~~{r.backend}~~: {r.reason}" for r in br.reject]
         out.append("")
+        if evidence is not None:
+            out += ["What the data shows (knowledge/data/speed/*.csv, every row sourced):", ""]
+            out += evidence(br.id)
+            out.append("")
     out.append(f"Source: {tree.source}")
     return "\n".join(out) + "\n"

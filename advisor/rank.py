@@ -54,13 +54,17 @@ def pareto(preds: list[Prediction]) -> list[bool]:
     return [not any(_dominates(o, p) for o in preds if o is not p) for p in preds]
 
 
+def cautious(e) -> float:
+    """A speed judged between its middle and the low end of its 80 % interval (their geometric mean, about the
+    30th percentile in log space): a figure resting on little, with a wide interval, is judged by what it may turn
+    out to be, so a guess cannot win on its optimistic middle (docs/policy.md#ranking)."""
+    return math.sqrt(max(e.value, 1e-9) * max(e.low, 1e-9))
+
+
 def answer_seconds(p: Prediction, prompt_tokens: int, gen_tokens: int) -> float:
-    """Time to answer the workload on the pessimistic ends of the 80 % intervals: prompt / prefill + generated /
-    decode. A figure resting on little (a proxy's wide interval) is judged by what it may turn out to be, so a
-    guess cannot win on its optimistic middle; a prompt-heavy workload weighs prefill accordingly."""
-    pre = max(p.prefill_tokens_per_s.low, 1e-6)
-    dec = max(p.decode_tokens_per_s.low, 1e-6)
-    return prompt_tokens / pre + gen_tokens / dec
+    """Time to answer the workload: prompt / prefill + generated / decode, on cautious speeds; a prompt-heavy
+    workload weighs prefill accordingly."""
+    return prompt_tokens / cautious(p.prefill_tokens_per_s) + gen_tokens / cautious(p.decode_tokens_per_s)
 
 
 def scores(preds: list[Prediction], priority: str, prompt_tokens: int = 512, gen_tokens: int = 128) -> list[float]:

@@ -178,6 +178,13 @@ def weighted_quantiles(values: list[float], weights: list[float], qs: tuple[floa
     return [float(np.interp(q, cum, v)) for q in qs]
 
 
+def conformal_levels(k: int, low: float, high: float) -> tuple[float, float]:
+    """Quantile levels that give a new group `low`..`high` coverage when the band comes from k exchangeable groups
+    (the split-conformal finite-sample correction): with 10 engines an 80 % band is nearly their whole range."""
+    k = max(k, 1)
+    return max(0.0, (low * (k + 1) - 1) / k), min(1.0, high * (k + 1) / k)
+
+
 def group_weights(keys: list) -> list[float]:
     counts = Counter(keys)
     return [1.0 / counts[k] for k in keys]

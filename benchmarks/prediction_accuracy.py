@@ -5,8 +5,8 @@ For each split the model is refitted without the held-out group and the group's 
   source  leave one source out (a thread, a paper, a vendor page, a package version)
   engine  leave the whole engine out: what a proxy (an engine with no rows of its own) is worth
 The 80 % interval of a held-out row is built only from other groups' out-of-sample residuals (same engine when it
-has enough, else the same compute unit; for the engine split, other engines on the same unit), as plan-time
-intervals are. Printed per engine with >= 5 rows: median |error|, share within +-30 %, interval coverage; and, for
+has enough, else the same compute unit; for the engine split, every other engine's), each group weighing the same,
+as plan-time intervals are. Printed per engine with >= 5 rows: median |error|, share within +-30 %, interval coverage; and, for
 decode, the rule "bandwidth x 0.55 / weights size" on the same rows.
 
     python benchmarks/prediction_accuracy.py [--split device|source|engine] [--min-rows 5]
@@ -29,7 +29,7 @@ from advisor.engines import load_engines  # noqa: E402
 from advisor.fit import HIGH_Q, LOW_Q, MIN_ENGINE_ROWS  # noqa: E402
 from advisor.knowledge import load_knowledge  # noqa: E402
 from advisor.speed_data import load_speed_rows  # noqa: E402
-from advisor.speedfit import SPLITS, group_weights, out_of_fold, weighted_quantiles  # noqa: E402
+from advisor.speedfit import SPLITS, conformal_levels, group_weights, out_of_fold, weighted_quantiles  # noqa: E402
 
 TARGETS = {"decode": 0.20, "prefill": 0.25}
 
@@ -40,13 +40,16 @@ def interval(i, rows, res, fold_of, split):
     others = [(j, v) for j, v in res.items() if fold_of(rows[j]) != f]
 
     def q(pairs):
-        w = group_weights([(fold_of(rows[j]), rows[j].x.engine) for j, _ in pairs])
-        return weighted_quantiles([v for _, v in pairs], w, (LOW_Q, HIGH_Q))
+        folds = [(fold_of(rows[j]), rows[j].x.engine) for j, _ in pairs]
+        levels = conformal_levels(len(set(folds)), LOW_Q, HIGH_Q)
+        return weighted_quantiles([v for _, v in pairs], group_weights(folds), levels)
 
     if split != "engine":
         same = [(j, v) for j, v in others if rows[j].x.engine == r.x.engine]
         if len(same) >= 2 * MIN_ENGINE_ROWS:
             return q(same)
+    if split == "engine":  # a proxy's band: every other engine's error when it was borrowed for, whatever the unit
+        return q(others)
     unit = [(j, v) for j, v in others if rows[j].x.unit == r.x.unit] or others
     return q(unit)
 

@@ -66,11 +66,22 @@ def audit_cmd(only_policy, only_bad, as_json):
 
 @knowledge.command("diagram")
 def diagram():
-    """Print the decision tree as a Mermaid flowchart (docs/decision-tree.md is generated from this)."""
-    from ..knowledge import load_knowledge
+    """Print the decision tree as a Mermaid flowchart with what the public measurements show per branch
+    (docs/decision-tree.md is generated from this)."""
     from ..mermaid import tree_markdown
 
-    click.echo(tree_markdown(load_knowledge().tree), nl=False)
+    tree, evidence = tree_with_evidence()
+    click.echo(tree_markdown(tree, evidence), nl=False)
+
+
+def tree_with_evidence():
+    from ..knowledge import load_knowledge
+    from ..speed_data import load_speed_rows
+    from ..tree_evidence import branch_evidence
+
+    kb = load_knowledge()
+    rows, _, _ = load_speed_rows(kb, kb.engines)
+    return kb.tree, lambda branch_id: branch_evidence(branch_id, rows)
 
 
 SCHEMAS = {"device": "DeviceProfile", "model": "ModelSpec", "constraints": "Constraints", "candidate": "Candidate",

@@ -83,10 +83,12 @@ def test_unknown_key_in_knowledge_names_file_and_key(tmp_path):
 
 
 def test_decision_tree_doc_is_generated_from_yaml():
+    from advisor.cli.knowledge_cmd import tree_with_evidence
     from advisor.mermaid import tree_markdown
 
     doc = (paths.ROOT / "docs" / "decision-tree.md").read_text()
-    assert doc == tree_markdown(load_knowledge().tree), "run: advisor knowledge diagram > docs/decision-tree.md"
+    assert doc == tree_markdown(*tree_with_evidence()), "run: advisor knowledge diagram > docs/decision-tree.md"
+    assert "x llama.cpp CPU" in doc and "qnn-npu" in doc
 
 
 def test_cli_reference_is_generated_from_help():
