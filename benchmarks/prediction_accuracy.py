@@ -108,6 +108,16 @@ def main(argv=None) -> int:
             out = evaluate(kind, rows, engines, split)
             report(kind, out, split, a.min_rows)
             summary[(split, kind)] = out
+    seen, errs = set(), []
+    for r in rows:
+        if r.size_measured and r.size_predicted:
+            key = (r.family, round(r.size_measured, 2), round(r.size_predicted, 3))
+            if key not in seen:
+                seen.add(key)
+                errs.append(abs(r.size_predicted / r.size_measured - 1))
+    if errs:
+        print(f"\nweights size: {len(errs)} distinct published (model, quant) files, median |error| "
+              f"{statistics.median(errs):.2%}, max {max(errs):.2%}")
     if ("device", "decode") in summary and ("device", "prefill") in summary:
         d, p = summary[("device", "decode")], summary[("device", "prefill")]
         per_engine = [k for k in d if k != "all" and len(d[k]["err"]) >= a.min_rows]

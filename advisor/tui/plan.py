@@ -18,6 +18,7 @@ from textual.worker import Worker, WorkerState
 
 from ..atomic import write_text_atomic
 from ..errors import AdvisorError
+from ..render import mark
 from ..schemas import ModelSpec, Plan
 from .figures import plan_detail
 from .prompt import PathPrompt, file_target, folder_target
@@ -91,8 +92,8 @@ class PlanScreen(Screen[Next]):
         table.clear()
         for i, c in enumerate(plan.candidates, 1):
             table.add_row(str(i), c.backend, c.quant + ("*" if c.pareto else ""), c.compute, "✓" if c.feasible else "✗",
-                          f"{c.peak_memory_gib.value:.2f}", f"{c.decode_tokens_per_s.value:.1f}",
-                          f"{c.prefill_tokens_per_s.value:.0f}", f"{c.ppl_increase_pct.value:.2f}", f"{c.score:.2f}",
+                          f"{c.peak_memory_gib.value:.2f}", f"{mark(c.decode_tokens_per_s)}{c.decode_tokens_per_s.value:.1f}",
+                          f"{mark(c.prefill_tokens_per_s)}{c.prefill_tokens_per_s.value:.0f}", f"{c.ppl_increase_pct.value:.2f}", f"{c.score:.2f}",
                           key=str(i - 1))
         if plan.candidates:
             table.move_cursor(row=min(row, len(plan.candidates) - 1))
