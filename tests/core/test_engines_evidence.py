@@ -15,7 +15,6 @@ import pytest
 from advisor import paths
 from advisor.calibration import load_calibration
 from advisor.engines import engine_id, load_engines
-from advisor.knowledge import load_knowledge
 from advisor.planner import make_plan
 from advisor.predict import Workload, predict
 from advisor.resolve import load_profiles
@@ -24,16 +23,6 @@ from advisor.schemas import Constraints, Estimate, Prediction
 from advisor.speed_data import SPEED_DIR, load_devices, load_speed_rows
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(scope="module")
-def kb():
-    return load_knowledge()
-
-
-@pytest.fixture(scope="module")
-def profs():
-    return load_profiles()
 
 
 @pytest.mark.parametrize("device, backend, unit, engine", [

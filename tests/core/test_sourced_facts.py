@@ -8,20 +8,8 @@ import pytest
 from advisor.architecture import count_params
 from advisor.calibration import load_calibration
 from advisor.decide import decide
-from advisor.knowledge import load_knowledge
 from advisor.planner import make_plan
-from advisor.resolve import load_profiles
 from advisor.schemas import Constraints
-
-
-@pytest.fixture(scope="module")
-def kb():
-    return load_knowledge()
-
-
-@pytest.fixture(scope="module")
-def profs():
-    return load_profiles()
 
 
 def routes(kb, profs, device, model="llama-3.2-1b-instruct"):
