@@ -160,6 +160,18 @@ def _round(o):
     return o
 
 
+def same(a, b, rel: float = 1e-3) -> bool:
+    """Two calibrations agree: same keys and strings, numbers within `rel` (a refit on another BLAS thread count
+    moves the 6th digit, nothing that any prediction shows)."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(same(a[k], b[k], rel) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(same(x, y, rel) for x, y in zip(a, b))
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)) and not isinstance(a, bool):
+        return abs(a - b) <= rel * max(abs(a), abs(b)) + 1e-9
+    return a == b
+
+
 def dumps(cal: dict) -> str:
     return json.dumps(_round(cal), indent=1, sort_keys=True) + "\n"
 

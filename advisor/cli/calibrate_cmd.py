@@ -20,13 +20,19 @@ def calibrate(rebuild, check, as_json):
 
     if rebuild == check:
         raise click.UsageError("give exactly one of --rebuild and --check")
-    text = fit.dumps(fit.build())
+    import json
+
+    built = fit.build()
+    text = fit.dumps(built)
     if rebuild:
         from ..atomic import write_text_atomic
 
         write_text_atomic(paths.CALIBRATION_FILE, text)
     current = paths.CALIBRATION_FILE.read_text(encoding="utf-8") if paths.CALIBRATION_FILE.exists() else ""
-    same = current == text
+    try:
+        same = current == text or fit.same(json.loads(current), json.loads(text))
+    except ValueError:
+        same = False
     result = {"file": str(paths.CALIBRATION_FILE), "up_to_date": same}
     if as_json:
         emit_json(result)
