@@ -18,20 +18,6 @@ LOW_Q, HIGH_Q = 0.10, 0.90
 MIN_ENGINE_ROWS = 8
 
 
-def measurement_map() -> dict:
-    from .speed_data import measurement_map as mm
-
-    return mm()
-
-
-def _float(s: str) -> float | None:
-    try:
-        v = float(s)
-    except (TypeError, ValueError):
-        return None
-    return v if v > 0 else None
-
-
 def _quantiles(res: list[float]) -> list[float]:
     import numpy as np
 
@@ -42,6 +28,8 @@ def _quantiles(res: list[float]) -> list[float]:
 def fit_quality(kb: Knowledge) -> dict:
     import numpy as np
     from sklearn.linear_model import Ridge
+
+    from .speed_data import measurement_map, positive_float as _float
 
     mp = measurement_map()
     rows = []

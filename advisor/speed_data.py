@@ -45,7 +45,8 @@ def measurement_map() -> dict:
     return yaml.safe_load((paths.KNOWLEDGE_DIR / "data" / "measurement_map.yaml").read_text(encoding="utf-8"))
 
 
-def _f(s: str | None) -> float | None:
+def positive_float(s: str | None) -> float | None:
+    """A positive finite number from a CSV cell, else None (empty, text, zero, negative, inf, nan)."""
     try:
         v = float(s) if s not in (None, "") else None
     except ValueError:
@@ -76,10 +77,10 @@ def load_devices(directory: Path | None = None) -> dict[str, dict]:
 def unit_tops(dev: dict, unit: str, threads: float | None, kb: Knowledge) -> float | None:
     """The device's peak for the unit from its sourced figures (None when it states none)."""
     if unit == "gpu":
-        return _f(dev.get("gpu_tflops_fp16"))
+        return positive_float(dev.get("gpu_tflops_fp16"))
     if unit == "npu":
-        return _f(dev.get("npu_tops_int8"))
-    cores, ghz = _f(dev.get("cpu_cores")), _f(dev.get("cpu_freq_ghz"))
+        return positive_float(dev.get("npu_tops_int8"))
+    cores, ghz = positive_float(dev.get("cpu_cores")), positive_float(dev.get("cpu_freq_ghz"))
     if not (cores and ghz):
         return None
     used = min(threads or cores, cores)  # all cores unless the source says how many threads ran, as plans assume
@@ -92,7 +93,7 @@ def compute_ratios(devices: dict[str, dict], kb: Knowledge) -> dict[str, float]:
     out = {}
     for unit in ("cpu", "gpu", "npu"):
         logs = [math.log(t / bw) for d in devices.values()
-                if (bw := _f(d.get("bandwidth_gbs"))) and (t := unit_tops(d, unit, None, kb))]
+                if (bw := positive_float(d.get("bandwidth_gbs"))) and (t := unit_tops(d, unit, None, kb))]
         out[unit] = sum(logs) / len(logs) if logs else 0.0
     return out
 
@@ -166,12 +167,12 @@ def load_speed_rows(kb: Knowledge, engines: dict[str, Engine], files: list[Path]
                 if dev is None:
                     skip("device missing from devices*.csv")
                     continue
-                bw = _f(dev.get("bandwidth_gbs"))
+                bw = positive_float(dev.get("bandwidth_gbs"))
                 if bw is None:
                     skip("device has no bandwidth figure")
                     continue
-                tg, pp = _f(r.get("tg_tps")), _f(r.get("pp_tps"))
-                ttft, plen = _f(r.get("ttft_ms")), _f(r.get("prompt_len"))
+                tg, pp = positive_float(r.get("tg_tps")), positive_float(r.get("pp_tps"))
+                ttft, plen = positive_float(r.get("ttft_ms")), positive_float(r.get("prompt_len"))
                 if pp is None and ttft and plen:
                     pp = plen / (ttft / 1000)  # time to first token of a stated prompt: its prefill (+ one step)
                 if tg is None and pp is None:
@@ -188,8 +189,8 @@ def load_speed_rows(kb: Knowledge, engines: dict[str, Engine], files: list[Path]
                 family, bits, bpw, fmt = q
                 spec = next((kb.models[m["id"]] for m in mp["models"]
                              if re.search(m["pattern"], r["model"], flags=re.I) and m["id"] in kb.models), None)
-                params_b = _f(r.get("params_b"))
-                size_pub = _f(r.get("model_size_gib"))
+                params_b = positive_float(r.get("params_b"))
+                size_pub = positive_float(r.get("model_size_gib"))
                 size_pred = None
                 if spec is not None:
                     pc = count_params(spec)
@@ -214,16 +215,16 @@ def load_speed_rows(kb: Knowledge, engines: dict[str, Engine], files: list[Path]
                     continue
                 if size_pub:
                     wbytes = size_pub * GIB  # the published file is the best figure for bytes read
-                threads = _f(r.get("threads"))
+                threads = positive_float(r.get("threads"))
                 tops = unit_tops(dev, eng.unit, threads, kb)
                 imputed = tops is None
                 if tops is None:
                     tops = bw * math.exp(ratios[eng.unit])
                 # TTFT x prefill rate is the prompt length of that same measurement (Qualcomm's short-prompt runs
                 # publish both but not the length)
-                prompt = _f(r.get("prompt_len")) or (pp * ttft / 1000 if pp and ttft else None) or 512.0
-                gen = _f(r.get("gen_len")) or 128.0
-                ctx = _f(r.get("context_len"))
+                prompt = positive_float(r.get("prompt_len")) or (pp * ttft / 1000 if pp and ttft else None) or 512.0
+                gen = positive_float(r.get("gen_len")) or 128.0
+                ctx = positive_float(r.get("context_len"))
                 kv_decode = ctx if ctx else prompt + gen / 2
                 kv_prefill = ctx if (ctx and eng.static_shapes) else prompt / 2
                 attn = 4.0 * layers * q_width / 1e9

@@ -22,8 +22,7 @@ def calibrate(rebuild, check, as_json):
         raise click.UsageError("give exactly one of --rebuild and --check")
     import json
 
-    built = fit.build()
-    text = fit.dumps(built)
+    text = fit.dumps(fit.build())
     if rebuild:
         from ..atomic import write_text_atomic
 
