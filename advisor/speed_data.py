@@ -74,17 +74,20 @@ def load_devices(directory: Path | None = None) -> dict[str, dict]:
     return out
 
 
-def unit_tops(dev: dict, unit: str, threads: float | None, kb: Knowledge) -> float | None:
-    """The device's peak for the unit from its sourced figures (None when it states none)."""
-    if unit == "gpu":
-        return positive_float(dev.get("gpu_tflops_fp16"))
-    if unit == "npu":
-        return positive_float(dev.get("npu_tops_int8"))
+def unit_tops(dev: dict, unit: str, threads: float | None, kb: Knowledge, float_math: bool = False) -> float | None:
+    """The device's peak for the unit from its sourced figures (None when it states none). `float_math`: a CPU's
+    throughput for float attention (its NEON/SSE-class figure, whatever int8 extensions it has); 0 for GPUs/NPUs,
+    whose stated peak serves both."""
+    if unit != "cpu":
+        if float_math:
+            return 0.0
+        return positive_float(dev.get("gpu_tflops_fp16" if unit == "gpu" else "npu_tops_int8"))
     cores, ghz = positive_float(dev.get("cpu_cores")), positive_float(dev.get("cpu_freq_ghz"))
     if not (cores and ghz):
         return None
     used = min(threads or cores, cores)  # all cores unless the source says how many threads ran, as plans assume
-    return cpu_tops(used, ghz, kb.macs_per_cycle((dev.get("cpu_features") or "").split()))
+    feats = ["neon"] if float_math else (dev.get("cpu_features") or "").split()
+    return cpu_tops(used, ghz, kb.macs_per_cycle(feats))
 
 
 def compute_ratios(devices: dict[str, dict], kb: Knowledge) -> dict[str, float]:
@@ -235,6 +238,7 @@ def load_speed_rows(kb: Knowledge, engines: dict[str, Engine], files: list[Path]
                     active_params_b=act_params, layers=layers,
                     attn_gflop_per_token=attn * kv_prefill, attn_gflop_decode=attn * kv_decode, prompt_tokens=prompt,
                     vendor=device_vendor({**dev, "device": r["device"]}, eng.unit),
+                    attn_tops=unit_tops(dev, eng.unit, threads, kb, float_math=True) or 0.0,
                 )
                 rows.append(SpeedRow(
                     x=x, tg=tg, pp=pp, device=r["device"], group=device_group(r["device"]),

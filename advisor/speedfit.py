@@ -17,7 +17,7 @@ from collections import Counter
 
 from .engines import Engine
 from .speed_data import SpeedRow
-from .speedmodel import UNITS, decode_seconds, fam_key, predict_log, prefill_seconds, vendor_key
+from .speedmodel import BETA_SCALE, UNITS, decode_seconds, fam_key, predict_log, prefill_seconds, vendor_key
 
 SIGMA_ENGINE = 1.0  # prior sd of an engine's log-efficiency around its unit's mean (a factor of ~2.7)
 SIGMA_FAMILY = 0.3  # prior sd of a quantization family's effect on one unit
@@ -26,7 +26,10 @@ SIGMA_UNIT = 3.0  # weak prior keeping every parameter finite where a unit has n
 SIGMA_EXTRA = 3.0  # weak prior on the per-unit kappa, tau, alpha and t0 (log scale, around the physical 1)
 # Parameters held at a value instead of fitted: CPU threads synchronise per op in microseconds, so a per-layer
 # launch cost (tau) belongs to GPUs and NPUs; left free it soaks up the compute limit of weak CPUs.
-FIXED = {"log_tau:cpu": -20.0, "zero": 0.0}
+# Decode attention's extra weight (beta) is fitted for CPUs only, where llama.cpp's float attention over an F16 KV
+# cache is what slows long contexts (Qualcomm's 512 vs 4,096-token CPU rows); GPUs and NPUs keep attention at its
+# FLOPs (beta x BETA_SCALE = 1): left free there it trades off against tau on few devices and generalised worse.
+FIXED = {"log_tau:cpu": -20.0, "zero": 0.0, "log_beta:gpu": -math.log(BETA_SCALE), "log_beta:npu": -math.log(BETA_SCALE)}
 CELL_POWER = 0.25  # a (source, device, engine) cell of n rows weighs n^(1 - 2 x CELL_POWER) observations
 # Robust losses: decode rows hold a few whole devices far off the rest (an older NPU generation on a fast bus),
 # where a Cauchy loss follows the majority; prefill rows are noisier throughout, where soft-L1 does better out of
@@ -59,7 +62,7 @@ class SpeedFit:
         vends = sorted({vendor_key(r.x.engine, r.x.vendor) for r in use})
         names = ([f"engine:{e}" for e in eng_ids] + [f"unit_mean:{u}" for u in UNITS] + [f"family:{f}" for f in fams]
                  + [f"vendor:{v}" for v in vends])
-        extra = (["log_kappa", "log_tau"] if self.kind == "decode" else ["log_alpha", "log_t0"]) + ["log_impute"]
+        extra = (["log_kappa", "log_tau", "log_beta"] if self.kind == "decode" else ["log_alpha", "log_t0"]) + ["log_impute"]
         names += [f"{p}:{u}" for p in extra for u in UNITS]
         unit_of = {r.x.engine: r.x.unit for r in use}
         # decode: each GPU/NPU engine's per-layer cost varies around its unit's (llama.cpp's Hexagon ops that fall
@@ -81,7 +84,7 @@ class SpeedFit:
         w = np.array([cells[(r.source, r.device, r.x.engine)] ** -CELL_POWER for r in use])
         col = {k: np.array([getattr(r.x, k) for r in use], dtype=float) for k in
                ("decode_gb_per_token", "bandwidth_gbs", "active_params_b", "compute_tops", "layers",
-                "attn_gflop_per_token", "attn_gflop_decode", "prompt_tokens")}
+                "attn_gflop_per_token", "attn_gflop_decode", "prompt_tokens", "attn_tops")}
         imputed = np.array([1.0 if r.x.compute_imputed else 0.0 for r in use])
         unit_of_engine = np.array([ix[f"unit_mean:{use[[r.x.engine for r in use].index(e)].x.unit}"] for e in eng_ids])
         i_eng = np.array([ix[f"engine:{e}"] for e in eng_ids])
@@ -96,10 +99,12 @@ class SpeedFit:
         def predict(theta):
             log_eff = theta[ie] + theta[ifam] + theta[iven]
             tops = col["compute_tops"] * np.exp(imputed * theta[iu["log_impute"]])
+            attn_tops = np.where((col["attn_tops"] > 0) & (imputed == 0), col["attn_tops"], tops)
             if self.kind == "decode":
                 t = decode_seconds(col["decode_gb_per_token"], col["bandwidth_gbs"], col["active_params_b"],
                                    col["attn_gflop_decode"], tops, col["layers"], log_eff, theta[iu["log_kappa"]],
-                                   theta[iu["log_tau"]] + theta[itau], exp=np.exp)
+                                   theta[iu["log_tau"]] + theta[itau], theta[iu["log_beta"]],
+                                   attn_tops, exp=np.exp)
             else:
                 t = prefill_seconds(col["active_params_b"], col["attn_gflop_per_token"], tops,
                                     col["prompt_tokens"], log_eff, theta[iu["log_alpha"]], theta[iu["log_t0"]],

@@ -2,14 +2,15 @@
 efficiencies fitted per engine (advisor/fit.py) applied here and at fit time alike.
 
 Decode, per generated token:   t = bytes read / (bandwidth x eff_bw)        memory: weights + KV cache
-                                   + (2 x active params + attention FLOPs)
+                                   + (2 x active params + beta x attention FLOPs)
                                      / (compute x kappa)                       compute: weak CPUs, long contexts
                                    + tau x layers                              fixed per-layer cost (launches, syncs)
 Prefill, per prompt token:     t = (2 x active params + alpha x attention FLOPs) / (compute x eff_compute)
                                    + t0 / prompt tokens                        fixed cost of a prefill call
 
-eff_bw and eff_compute are exp(engine effect + quant-family effect on that unit); kappa, tau, alpha and t0 are fitted
-per compute unit. Every function works on floats (math.exp) and on numpy arrays (numpy.exp) alike.
+eff_bw and eff_compute are exp(engine effect + quant-family effect on that unit); kappa, tau, beta, alpha and t0 are
+fitted per compute unit. beta weighs decode attention against the weight matmuls: attention reads an F16 KV cache
+with float math, not the int8 dot products the unit's peak counts, so a long context costs a CPU more than its FLOPs. Every function works on floats (math.exp) and on numpy arrays (numpy.exp) alike.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from dataclasses import dataclass
 
 TAU_SCALE = 1e-4  # seconds: tau = exp(log_tau) x 0.1 ms per layer, so a fitted log_tau near 0 is a plausible prior
 T0_SCALE = 0.02  # seconds: a prefill call's fixed cost = exp(log_t0) x 20 ms
+BETA_SCALE = 30.0  # decode attention FLOPs weigh exp(log_beta) x 30 int8 MACs: float math on an F16 KV cache
 UNITS = ("cpu", "gpu", "npu")
 
 
@@ -39,6 +41,8 @@ class SpeedInput:
     attn_gflop_decode: float = 0.0  # attention GFLOPs per generated token at the decode position
     prompt_tokens: float = 512.0  # prompt length of the prefill
     vendor: str = ""  # who made the unit (apple, qualcomm, intel, amd, nvidia, arm; x86 for PC CPUs)
+    attn_tops: float = 0.0  # the unit's float throughput for attention (CPUs: cores x GHz x NEON/SSE-class MACs,
+    #                         whatever int8 extensions add); 0: the same as compute_tops
 
 
 def cpu_tops(cores: float, ghz: float, macs_per_cycle: float) -> float:
@@ -46,8 +50,11 @@ def cpu_tops(cores: float, ghz: float, macs_per_cycle: float) -> float:
     return cores * ghz * macs_per_cycle * 2 / 1000.0
 
 
-def decode_seconds(x_gb, bw, params_b, attn_gflop, tops, layers, log_eff, log_kappa, log_tau, exp=math.exp):
-    return (x_gb / (bw * exp(log_eff)) + (2.0 * params_b + attn_gflop) / (tops * 1e3 * exp(log_kappa))
+def decode_seconds(x_gb, bw, params_b, attn_gflop, tops, layers, log_eff, log_kappa, log_tau, log_beta=0.0,
+                   attn_tops=None, exp=math.exp):
+    attn_tops = tops if attn_tops is None else attn_tops
+    return (x_gb / (bw * exp(log_eff))
+            + (2.0 * params_b / tops + exp(log_beta) * BETA_SCALE * attn_gflop / attn_tops) / (1e3 * exp(log_kappa))
             + exp(log_tau) * TAU_SCALE * layers)
 
 
@@ -113,7 +120,8 @@ def predict_log(p: dict, kind: str, x: SpeedInput, like: list[str]) -> tuple[flo
     if kind == "decode":
         t = decode_seconds(x.decode_gb_per_token, x.bandwidth_gbs, x.active_params_b, x.attn_gflop_decode,
                            tops, x.layers,
-                           log_eff, k["log_kappa"][u], k["log_tau"][u] + k.get("engine_tau", {}).get(x.engine, 0.0))
+                           log_eff, k["log_kappa"][u], k["log_tau"][u] + k.get("engine_tau", {}).get(x.engine, 0.0),
+                           k.get("log_beta", {}).get(u, 0.0), x.attn_tops if x.attn_tops > 0 and not x.compute_imputed else tops)
     else:
         t = prefill_seconds(x.active_params_b, x.attn_gflop_per_token, tops, x.prompt_tokens, log_eff,
                             k["log_alpha"][u], k["log_t0"][u])

@@ -93,7 +93,8 @@ def measurements_list(backend, all_machines, as_json):
     f = lambda x: "-" if x is None else num(x)  # noqa: E731
     for r in rows:
         m = r.measured
-        t.add_row(str(r.id), r.created or "", r.backend, r.quant, r.model, "yes" if r.ok else f"no: {r.reason}",
+        ok = ("yes, under load" if r.under_load else "yes") if r.ok else f"no: {r.reason}"
+        t.add_row(str(r.id), r.created or "", r.backend, r.quant, r.model, ok,
                   f(m.weights_gib and m.weights_gib * 1024), f(m.decode_tokens_per_s), f(m.prefill_tokens_per_s),
                   f(m.kld), f(m.top1_agreement))
     console().print(t)

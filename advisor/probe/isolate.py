@@ -1,5 +1,11 @@
-"""Run one worker phase in a subprocess under a wall-clock timeout and an RSS watchdog (psutil, whole process
-tree). RLIMIT_AS is not used: ONNX Runtime, OpenVINO and torch reserve far more address space than they touch."""
+"""Run one worker phase in a subprocess under a progress-scaled timeout and an RSS watchdog (psutil, whole process
+tree), and account for the machine's load while it ran. RLIMIT_AS is not used: ONNX Runtime, OpenVINO and torch
+reserve far more address space than they touch.
+
+Timeout: a phase that passes `timeout_s` is stopped only if it is not working (its process tree used less than
+`STALL_CPU` of a core over the last `STALL_WINDOW_S`); one still computing on a busy machine gets up to
+`MAX_STRETCH` x `timeout_s`. Load: the CPU time other processes took while the phase ran, as a share of all CPUs
+(`Usage.other_share`); the runner flags a measurement taken above `BUSY_SHARE`."""
 
 from __future__ import annotations
 
@@ -14,6 +20,30 @@ from dataclasses import dataclass
 from pathlib import Path
 
 POLL_S = 0.1
+STALL_WINDOW_S = 30.0  # a phase past its timeout must have used CPU within this window to be given more time
+STALL_CPU = 0.05  # ... at least this share of one core on average (a worker blocked on nothing uses ~0)
+MAX_STRETCH = 4.0  # a working phase never runs past MAX_STRETCH x timeout_s
+
+
+@dataclass
+class Usage:
+    """What the phase and the rest of the machine used while it ran (CPU seconds; shares of all CPUs)."""
+
+    wall_s: float = 0.0
+    worker_cpu_s: float = 0.0
+    other_cpu_s: float = 0.0
+    cpus: int = 1
+    loadavg_max: float = 0.0
+
+    @property
+    def other_share(self) -> float:
+        """Share of the machine's CPU time that other processes took while the phase ran (0..1)."""
+        return min(1.0, self.other_cpu_s / (self.wall_s * self.cpus)) if self.wall_s > 0 else 0.0
+
+    def as_dict(self) -> dict:
+        return {"wall_s": round(self.wall_s, 2), "worker_cpu_s": round(self.worker_cpu_s, 2),
+                "other_cpu_s": round(self.other_cpu_s, 2), "cpus": self.cpus,
+                "loadavg_max": round(self.loadavg_max, 2), "other_share": round(self.other_share, 3)}
 
 
 @dataclass
@@ -22,6 +52,80 @@ class PhaseOutcome:
     data: dict
     reason: str | None = None
     missing: bool = False  # the worker could not import the backend (exit 3)
+    usage: Usage | None = None
+
+
+def stall_window(timeout_s: float) -> float:
+    """How far back a late phase's progress is judged: STALL_WINDOW_S, or half a short timeout."""
+    return min(STALL_WINDOW_S, max(timeout_s / 2, POLL_S * 5))
+
+
+def timeout_verdict(elapsed: float, timeout_s: float, recent_cpu_rate: float | None, load: float = 0.0) -> str | None:
+    """Why to stop a phase now, or None to let it run. `recent_cpu_rate`: CPU seconds per second its tree used
+    over the last STALL_WINDOW_S (None while the phase is younger than the window)."""
+    if elapsed <= timeout_s:
+        return None
+    if elapsed > MAX_STRETCH * timeout_s:
+        return (f"timed out after {elapsed:.0f} s, still working at {MAX_STRETCH:g}x the {timeout_s:g} s timeout "
+                f"(load {load:.1f}; raise --timeout)")
+    if recent_cpu_rate is not None and recent_cpu_rate < STALL_CPU:
+        return (f"timed out after {elapsed:.0f} s: no progress in the last {stall_window(timeout_s):g} s "
+                f"(used {recent_cpu_rate:.0%} of a core; raise --timeout if it was waiting on the disk)")
+    return None
+
+
+class _Meter:
+    """CPU seconds of a process tree (children that exited included) and of the whole machine."""
+
+    def __init__(self, ps, window_s: float):
+        import psutil
+
+        self.ps, self.seen, self.cpus, self.window = ps, {}, psutil.cpu_count() or 1, window_s
+        self.t0, self.sys0 = time.monotonic(), self._busy()
+        self.samples: list[tuple[float, float]] = []
+        self.loadavg_max = 0.0
+
+    @staticmethod
+    def _busy() -> float:
+        import psutil
+
+        t = psutil.cpu_times()
+        return sum(t) - t.idle - getattr(t, "iowait", 0.0)
+
+    def tree_cpu(self) -> float:
+        import psutil
+
+        try:
+            procs = [self.ps, *self.ps.children(recursive=True)]
+        except psutil.Error:
+            procs = []
+        for p in procs:
+            try:
+                c = p.cpu_times()
+                self.seen[p.pid] = max(self.seen.get(p.pid, 0.0), c.user + c.system + c.children_user
+                                       + c.children_system)
+            except psutil.Error:
+                pass
+        return sum(self.seen.values())
+
+    def sample(self) -> float | None:
+        """Record now; the tree's CPU rate over the last window (None until a window has passed)."""
+        now, cpu = time.monotonic(), self.tree_cpu()
+        self.samples.append((now, cpu))
+        try:
+            self.loadavg_max = max(self.loadavg_max, os.getloadavg()[0])
+        except OSError:
+            pass
+        while len(self.samples) > 2 and self.samples[1][0] <= now - self.window:
+            self.samples.pop(0)
+        t_old, c_old = self.samples[0]
+        return (cpu - c_old) / (now - t_old) if now - t_old >= self.window else None
+
+    def usage(self) -> Usage:
+        wall = time.monotonic() - self.t0
+        worker = sum(self.seen.values())
+        other = max(0.0, self._busy() - self.sys0 - worker)
+        return Usage(wall, worker, other, self.cpus, self.loadavg_max)
 
 
 def _tree_rss(proc) -> int:
@@ -62,15 +166,18 @@ def run_phase(phase: str, args: list[str], out: Path, timeout_s: float, mem_cap_
             p = subprocess.Popen(cmd, stdout=fh, stderr=subprocess.STDOUT, env=env, start_new_session=True)
         except OSError as exc:
             return PhaseOutcome(False, {}, f"{phase}: cannot start the worker ({exc.strerror or exc})")
-        why, ps = None, None
+        why, ps, meter = None, None, None
         try:
             ps = psutil.Process(p.pid)
+            meter = _Meter(ps, stall_window(timeout_s))
             t0, cap = time.monotonic(), mem_cap_gib * 2**30
             while p.poll() is None:
+                rate = meter.sample()
+                late = timeout_verdict(time.monotonic() - t0, timeout_s, rate, meter.loadavg_max)
                 if cancel is not None and cancel.is_set():  # the advisor is stopping (Ctrl-C, SIGTERM)
                     why = f"{phase} cancelled: the advisor was interrupted"
-                elif time.monotonic() - t0 > timeout_s:
-                    why = f"{phase} timed out after {timeout_s:g} s (raise --timeout)"
+                elif late:
+                    why = f"{phase} {late}"
                 elif _tree_rss(ps) > cap:
                     why = f"{phase} exceeded the memory cap of {mem_cap_gib:g} GiB (raise --mem-cap-gib)"
                 if why:
@@ -80,13 +187,14 @@ def run_phase(phase: str, args: list[str], out: Path, timeout_s: float, mem_cap_
         except BaseException:
             _kill(p, ps)
             raise
+    usage = meter.usage() if meter is not None else None
     if why:
-        return PhaseOutcome(False, {}, why)
+        return PhaseOutcome(False, {}, why, usage=usage)
     data = _read_json(out / f"{phase}.json")
     if p.returncode == 0 and data and "error" not in data:
-        return PhaseOutcome(True, data)
+        return PhaseOutcome(True, data, usage=usage)
     reason = data.get("error") or _crash_reason(p.returncode, log)
-    return PhaseOutcome(False, data, f"{phase}: {reason}{_disk_note(out)}", missing=p.returncode == 3)
+    return PhaseOutcome(False, data, f"{phase}: {reason}{_disk_note(out)}", missing=p.returncode == 3, usage=usage)
 
 
 def _read_json(path: Path) -> dict:

@@ -16,7 +16,7 @@ PRIOR = 1.0  # pseudo-probes at ratio 1 (log 0): one probe moves the prediction 
 def corrections(results: list[ProbeResult]) -> tuple[dict[str, float], dict[str, int]]:
     logs: dict[str, list[float]] = defaultdict(list)
     for r in sorted(results, key=lambda r: r.id or 0, reverse=True):
-        if not (r.ok and r.predicted):
+        if not (r.ok and r.predicted) or r.under_load:  # a busy machine's speeds are not this machine's
             continue
         engine = f"{r.backend}-cpu"  # probes run on this machine's CPU
         for kind in ("decode", "prefill"):

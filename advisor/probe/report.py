@@ -18,6 +18,8 @@ def result_table(r: ProbeResult):
     from rich.table import Table
 
     title = f"{r.backend} {r.quant} on {r.model}: " + ("measured" if r.ok else f"FAILED — {r.reason}")
+    if r.ok and r.under_load:
+        title += " UNDER LOAD (speeds not used to recalibrate)"
     t = Table(title=title, caption="predicted: the advisor's model for this probe model on this machine")
     for c in ("figure", "measured", "predicted"):
         t.add_column(c, justify="left" if c == "figure" else "right")
@@ -46,7 +48,7 @@ def comparison_table(cands):
             t.add_row(c.backend, c.quant, f"failed: {m.get('reason')}", "", "", "", "", "")
             continue
         mib = lambda g: None if g is None else g * 1024  # noqa: E731
-        t.add_row(c.backend, c.quant, "ok",
+        t.add_row(c.backend, c.quant, "ok, under load" if m.get("under_load") else "ok",
                   f"{_fmt(m.get('decode_tokens_per_s'))} / {_fmt(p.get('decode_tokens_per_s'))}",
                   f"{_fmt(m.get('prefill_tokens_per_s'))} / {_fmt(p.get('prefill_tokens_per_s'))}",
                   f"{_fmt(mib(m.get('weights_gib')))} / {_fmt(mib(p.get('weights_gib')))}",

@@ -18,6 +18,7 @@ from .runs import RunDir, sweep
 from .spec import PROBE_QUANTS, Measured, ProbeRequest, ProbeResult, canonical
 
 log = logging.getLogger(__name__)
+BUSY_SHARE = 0.25  # other processes above this share of all CPUs while timing: the speeds are not this machine's
 SPEC_KEYS = ("weights_gib", "peak_memory_gib", "decode_tokens_per_s", "prefill_tokens_per_s", "ppl_increase_pct")
 
 
@@ -70,10 +71,21 @@ class _Run:
         ok = bad is None or bad.ok
         measured = _measured(conv.data, meas.data if meas and meas.ok else {}, Path(conv.data.get("artifact", "")))
         _tidy_logs(self.logs, self.run_id, keep=not ok)
-        res = ProbeResult(**self.base, model=self.pm.name, ok=ok, reason=None if ok else bad.reason,
+        env, busy = dict(self.base["env"]), False
+        if meas is not None and meas.usage is not None:  # the load while the speeds were timed
+            env["load"] = meas.usage.as_dict()
+            busy = meas.usage.other_share > BUSY_SHARE
+            if busy:
+                measured = measured.model_copy(update={"notes": [*measured.notes, load_note(meas.usage)]})
+        res = ProbeResult(**{**self.base, "env": env}, model=self.pm.name, ok=ok, reason=None if ok else bad.reason,
                           measured=measured, predicted=predict_probe(self.pm, self.req) if ok else None,
-                          wall_s=round(time.perf_counter() - self.t0, 2))
+                          under_load=busy, wall_s=round(time.perf_counter() - self.t0, 2))
         return _store(res) if save else res
+
+
+def load_note(u) -> str:
+    return (f"measured under load: other processes took {u.other_share:.0%} of the {u.cpus} CPUs while the speeds "
+            f"were timed (load average up to {u.loadavg_max:.1f}); speeds kept but not used to recalibrate")
 
 
 def _start(req: ProbeRequest, save: bool, cancel: threading.Event) -> "_Run | ProbeResult":
@@ -231,7 +243,7 @@ def _probe_model_for(spec: ModelSpec) -> str:
 
 
 def measured_dict(res: ProbeResult) -> dict:
-    d = {"ok": res.ok, "reason": res.reason, "probe_model": res.model, "probe_id": res.id,
+    d = {"ok": res.ok, "reason": res.reason, "probe_model": res.model, "probe_id": res.id, "under_load": res.under_load,
          **res.measured.model_dump(exclude_none=True), "predicted_for_probe_model": res.predicted}
     if res.ok and res.predicted:
         d["measured_over_predicted"] = {k: round(getattr(res.measured, k) / res.predicted[k], 3)

@@ -67,6 +67,9 @@ class ProbeResult(Strict):
     predicted: dict[str, float] | None = Field(default=None, description="the advisor's prediction for the probe "
                                                "model on this machine (--device auto), same keys")
     env: dict = Field(default_factory=dict)
+    under_load: bool = Field(default=False, description="other processes took more than BUSY_SHARE of the CPUs "
+                             "while the speeds were measured (env.load): the speeds are kept but not used to "
+                             "recalibrate this machine")
     wall_s: float | None = None
     id: int | None = None
     created: str | None = None

@@ -36,7 +36,7 @@ CREATE INDEX IF NOT EXISTS probes_machine ON probes(machine, backend, quant);
 CSV_COLUMNS = ("id", "created", "backend", "quant", "model", "ok", "reason", "weights_gib", "peak_memory_gib",
                "decode_tokens_per_s", "prefill_tokens_per_s", "ppl_increase_pct", "kld", "top1_agreement",
                "perplexity", "convert_s", "load_s", "pred_decode_tokens_per_s", "pred_prefill_tokens_per_s",
-               "pred_ppl_increase_pct", "machine")
+               "pred_ppl_increase_pct", "machine", "under_load", "other_cpu_share")
 
 
 def db_path() -> Path:
@@ -137,7 +137,8 @@ def _parse(rid: object, created: object, result: object, env: object) -> ProbeRe
 def flat(r: ProbeResult) -> dict:
     m, p = r.measured, r.predicted or {}
     row = {"id": r.id, "created": r.created, "backend": r.backend, "quant": r.quant, "model": r.model, "ok": r.ok,
-           "reason": r.reason, "machine": r.env.get("fingerprint")}
+           "reason": r.reason, "machine": r.env.get("fingerprint"), "under_load": r.under_load,
+           "other_cpu_share": (r.env.get("load") or {}).get("other_share")}
     for k in CSV_COLUMNS:
         if k.startswith("pred_"):
             row[k] = p.get(k[5:])

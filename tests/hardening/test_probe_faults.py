@@ -77,7 +77,7 @@ def test_worker_sigkilled_mid_run(probe_cache, tiny_hf):
     assert_clean(root, str(root))
 
 
-@pytest.mark.parametrize("cap,why", [({"timeout_s": 1.5}, "convert timed out after 1.5 s (raise --timeout)"),
+@pytest.mark.parametrize("cap,why", [({"timeout_s": 0.3}, "convert timed out after"),
                                      ({"mem_cap_gib": 0.03}, "exceeded the memory cap of 0.03 GiB")])
 def test_time_and_memory_caps_in_probe_plan(probe_cache, tiny_hf, cap, why):
     from advisor.cli.common import load_inputs
