@@ -14,6 +14,14 @@ COLOURS = {"llamacpp": "#1f77b4", "olive": "#ff7f0e", "openvino": "#2ca02c", "ml
            "executorch": "#8c564b", "mlc": "#e377c2"}
 
 
+def usable_by_unit(plan, kb) -> dict[str, float]:
+    """The memory each compute unit of the plan's candidates may use (the rule the violations use)."""
+    from .predict import capacity_gib
+
+    units = {c.compute for c in plan.candidates}
+    return {u: kb.usable_gib(plan.device.class_, capacity_gib(plan.device, u)) for u in units}
+
+
 def marker_size(ppl_pct: float) -> float:
     """Bigger marker, bigger quality loss (area grows with log(1 + loss))."""
     return 30.0 + 60.0 * math.log1p(max(ppl_pct, 0.0))

@@ -7,6 +7,7 @@ from __future__ import annotations
 from html import escape
 from pathlib import Path
 
+from .chart import usable_by_unit  # noqa: F401  (the CLI imports it from here)
 from .render import num
 from .schemas import Candidate, CompareReport, Estimate, Plan
 
@@ -15,14 +16,6 @@ h1{font-size:20px}h2{font-size:16px;margin-top:28px}table{border-collapse:collap
 td,th{border-bottom:1px solid #ddd;padding:3px 8px;text-align:right}td.l,th.l{text-align:left}
 .bad{color:#b22222}.dim{color:#777}.chart{width:900px;height:560px}.chart svg{width:100%;height:100%}
 details{margin:2px 0}code{background:#f4f4f4;padding:0 3px}"""
-
-
-def usable_by_unit(plan: Plan, kb) -> dict[str, float]:
-    """The memory each compute unit of the plan's candidates may use (the same rule the violations use)."""
-    from .predict import capacity_gib
-
-    units = {c.compute for c in plan.candidates}
-    return {u: kb.usable_gib(plan.device.class_, capacity_gib(plan.device, u)) for u in units}
 
 
 def _e(e: Estimate) -> str:
