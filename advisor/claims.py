@@ -10,6 +10,7 @@ does not admit on the device is *not applicable*, with the tree's reason.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from .architecture import count_params
@@ -54,15 +55,54 @@ CLAIMS: tuple[Claim, ...] = (
 )
 
 
+@dataclass(frozen=True)
+class RatioBand:
+    """How far measured speed-ups (a quantized format over a float one: same engine, device and model) fall from
+    the speed model's predicted ratios: the 10th and 90th percentiles of log(measured / predicted)."""
+    low: float
+    high: float
+    pairs: int
+
+
+def ratio_band(rows, cal: Calibration, engines: dict) -> RatioBand | None:
+    """From the public speed rows (advisor/speed_data.py, loaded by the caller): every quantized decode figure
+    paired with the float figure of the same engine, device and model."""
+    import numpy as np
+
+    groups: dict[tuple, list] = {}
+    for r in rows:
+        if r.tg:
+            groups.setdefault((r.x.engine, r.device, r.model), []).append(r)
+    resid = []
+    for (engine, _, _), rs in groups.items():
+        floats = [r for r in rs if r.x.family == "float"]
+        if not floats:
+            continue
+        f = floats[0]
+        like = list(getattr(engines.get(engine), "like", None) or [])
+        f_pred = cal.speed("decode", f.x, like).value
+        for q in rs:
+            if q.x.family == "float":
+                continue
+            predicted = cal.speed("decode", q.x, like).value / max(f_pred, 1e-12)
+            resid.append(math.log((q.tg / f.tg) / max(predicted, 1e-12)))
+    if len(resid) < 5:
+        return None
+    lo, hi = np.percentile(resid, [10, 90])
+    return RatioBand(low=float(lo), high=float(hi), pairs=len(resid))
+
+
 def check_claims(dev: DeviceProfile, model: ModelSpec, cons: Constraints, kb: Knowledge,
-                 cal: Calibration) -> ClaimsReport:
+                 cal: Calibration, band: RatioBand | None = None) -> ClaimsReport:
+    """`band`: the measured error of predicted speed-ups (ratio_band); without it a speed-up's interval only
+    carries what is left of the two predictions' intervals (they share their error, so little)."""
     dec = decide(dev, model, cons, kb)
     work = Workload.of(cons)
-    rows = [_row(c, q, dev, model, dec, work, kb, cal) for c in CLAIMS for q in c.quants]
+    rows = [_row(c, q, dev, model, dec, work, kb, cal, band) for c in CLAIMS for q in c.quants]
     return ClaimsReport(device=dev.id, model=model.id, model_name=model.name, rows=rows)
 
 
-def _row(c: Claim, quant: str, dev, model, dec, work, kb: Knowledge, cal) -> ClaimRow:
+def _row(c: Claim, quant: str, dev, model, dec, work, kb: Knowledge, cal, band: RatioBand | None) -> ClaimRow:
     base = {"framework": c.framework, "backend": c.backend, "quant": quant, "claim_memory": c.memory,
             "claim_speedup": c.speedup, "use": c.use}
     routes = [r for r in dec.routes if r.backend == c.backend]
@@ -80,7 +120,7 @@ def _row(c: Claim, quant: str, dev, model, dec, work, kb: Knowledge, cal) -> Cla
     f, _ = predict(dev, model, c.backend, route.compute, bfmt.quant, work, kb, cal)
     gb = _scale(q.weights_gib, 2**30 / GB)
     reduction = _reduction(q.weights_gib, f.weights_gib)
-    speedup = _ratio(q.decode_tokens_per_s, f.decode_tokens_per_s)
+    speedup = _ratio(q.decode_tokens_per_s, f.decode_tokens_per_s, band)
     claimed_gb = claimed_red = None
     if c.about_gb is not None:
         mid = c.about_gb * count_params(model).total / SEVEN_B
@@ -127,14 +167,20 @@ def _reduction(q: Estimate, f: Estimate) -> Estimate:
                     basis="1 - weights / baseline weights")
 
 
-def _ratio(q: Estimate, f: Estimate) -> Estimate:
-    """Speed-up of decode: the two predictions share the device's bandwidth and the engine's fit, so their errors
-    move together (low with low, high with high); the interval is what is left of their difference in width. It
-    is narrow, and says nothing of a format's own kernel quality beyond what the fit has seen (docs/claims.md)."""
+def _ratio(q: Estimate, f: Estimate, band: RatioBand | None) -> Estimate:
+    """Speed-up of decode. The two predictions share the device's bandwidth and the engine's fit, so their own
+    intervals cancel in the ratio; its interval is how far measured speed-ups fall from predicted ones in the
+    public data (`band`), or, without that, what is left of the two intervals (low with low, high with high)."""
     mid = q.value / max(f.value, 1e-12)
-    pair = (q.low / max(f.low, 1e-12), q.high / max(f.high, 1e-12))
-    return Estimate(value=round(mid, 2), low=round(min(*pair, mid), 2), high=round(max(*pair, mid), 2),
-                    basis="decode tokens/s / baseline decode tokens/s")
+    if band is not None:
+        lo, hi = mid * math.exp(min(band.low, 0.0)), mid * math.exp(max(band.high, 0.0))
+        basis = (f"decode tokens/s / baseline decode tokens/s; interval = 10th-90th percentile of measured / "
+                 f"predicted speed-up over {band.pairs} public (quantized, float) pairs")
+    else:
+        pair = (q.low / max(f.low, 1e-12), q.high / max(f.high, 1e-12))
+        lo, hi = min(*pair, mid), max(*pair, mid)
+        basis = "decode tokens/s / baseline decode tokens/s; no public pairs: interval from the predictions only"
+    return Estimate(value=round(mid, 2), low=round(min(lo, mid), 2), high=round(max(hi, mid), 2), basis=basis)
 
 
 def _overlaps(e: Estimate, r: Range) -> bool:

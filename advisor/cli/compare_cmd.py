@@ -126,7 +126,12 @@ def claims(device, model, context, as_json, as_markdown):
     from ..planner import check_request
 
     check_request(dev, cons)
-    rep = check_claims(dev, spec, cons, kb, local_calibration(cal, dev))
+    from ..claims import ratio_band
+    from ..speed_data import load_speed_rows
+
+    cal = local_calibration(cal, dev)
+    rows, _, _ = load_speed_rows(kb, kb.engines)
+    rep = check_claims(dev, spec, cons, kb, cal, ratio_band(rows, cal, kb.engines))
     if as_json:
         emit_json(rep)
     elif as_markdown:

@@ -92,3 +92,21 @@ def test_compare_markdown_and_table(cli, monkeypatch):
 def test_schemas_are_printed(cli, which):
     r = cli("schema", which)
     assert r.code == 0 and r.json()["type"] == "object"
+
+
+def test_speedup_interval_is_the_measured_error_of_predicted_speedups(kb):
+    """Public (quantized, float) pairs of the same engine, device and model say how far a predicted speed-up
+    may be off; the interval is not the near-zero width left of two predictions that share their error."""
+    from advisor.calibration import load_calibration
+    from advisor.claims import check_claims, ratio_band
+    from advisor.resolve import resolve_device
+    from advisor.schemas import Constraints
+    from advisor.speed_data import load_speed_rows
+
+    cal = load_calibration()
+    rows, _, _ = load_speed_rows(kb, kb.engines)
+    band = ratio_band(rows, cal, kb.engines)
+    assert band is not None and band.pairs >= 20 and band.low < 0 < band.high
+    rep = check_claims(resolve_device("apple-m3-16gb"), kb.models["llama-2-7b"], Constraints(), kb, cal, band)
+    x = next(r for r in rep.rows if r.framework == "MLX").predicted_speedup
+    assert x.high / x.low > 1.3 and f"{band.pairs} public" in x.basis
