@@ -63,6 +63,7 @@ def test_headless_chromium_draws_the_chart(cli, tmp_path, device):
     out, plan = _write(cli, tmp_path, device)
     png = tmp_path / "shot.png"
     cmd = [_chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--no-first-run",
+           "--disable-dev-shm-usage",
            "--host-resolver-rules=MAP * ~NOTFOUND",  # offline: nothing may be fetched
            f"--user-data-dir={tmp_path / 'profile'}", "--window-size=1000,800", f"--screenshot={png}",
            out.resolve().as_uri()]
