@@ -38,30 +38,36 @@ def shown(plan: Plan, limit: int | None) -> list[Candidate]:
     return plan.candidates if limit is None else plan.candidates[:limit]
 
 
-def plan_table(plan: Plan, limit: int | None = 12):
-    from rich import box
-    from rich.table import Table
+def plan_columns():
+    """The plan table's columns, for tablefit: the compute unit and feasibility fold under backend and quant when
+    the terminal is narrow; `drop` ranks what goes first when even the compact layout is too wide."""
+    from .tablefit import Col
 
-    t = Table(title=f"{plan.model.name or plan.model.id} on {plan.device.name}", box=box.SIMPLE_HEAD, pad_edge=False,
-              padding=(0, 1), caption="value over its 80 % interval; decode/prefill in tokens/s; * = Pareto front; "
-                      "~ = proxy (no measurements of this engine), = = probed here",
-              collapse_padding=True)
-    for col, just in [("backend", "left"), ("quant", "left"), ("unit", "left"), ("ok", "center"),
-                      ("GiB", "right"), ("decode/s", "right"), ("prefill/s", "right"), ("ppl+%", "right"),
-                      ("score", "right")]:
-        t.add_column(col, justify=just, no_wrap=True, overflow="ellipsis",
-                     min_width=max(len(col), 7 if just == "right" and col != "#" else 0))
-    for c in shown(plan, limit):
-        ok = "[green]✓[/]" if c.feasible else "[red]✗[/]"
-        mark = "*" if c.pareto else ""
-        t.add_row(c.backend, c.quant + mark, c.compute, ok, short(c.peak_memory_gib),
-                  short(c.decode_tokens_per_s), short(c.prefill_tokens_per_s), short(c.ppl_increase_pct),
-                  f"{c.score:.2f}")
-    return t
+    return [
+        Col("backend", lambda c: c.backend, keep=True),
+        Col("quant", lambda c: c.quant + ("*" if c.pareto else ""), keep=True),
+        Col("unit", lambda c: f"[dim]{c.compute}[/]", fold_into="backend"),
+        Col("ok", lambda c: "[green]✓[/]" if c.feasible else "[red]✗[/]", justify="center", fold_into="quant"),
+        Col("GiB", lambda c: short(c.peak_memory_gib), "right", min_width=7),
+        Col("decode/s", lambda c: short(c.decode_tokens_per_s), "right", short="dec/s", min_width=7),
+        Col("prefill/s", lambda c: short(c.prefill_tokens_per_s), "right", short="pre/s", min_width=7, drop=2),
+        Col("ppl+%", lambda c: short(c.ppl_increase_pct), "right", short="ppl%", min_width=7, drop=1),
+        Col("score", lambda c: f"{c.score:.2f}", "right"),
+    ]
+
+
+def plan_table(plan: Plan, limit: int | None = 12, width: int | None = None):
+    """The candidates as a rich table that fits `width` columns without cutting a cell (advisor/tablefit.py)."""
+    from .tablefit import fit
+
+    return fit(plan_columns(), shown(plan, limit), width,
+               title=f"{plan.model.name or plan.model.id} on {plan.device.name}",
+               caption="value over its 80 % interval; decode/prefill in tokens/s; * = Pareto front; "
+                       "~ = proxy (no measurements of this engine), = = probed here")
 
 
 def print_plan(console, plan: Plan, limit: int | None = 12) -> None:
-    console.print(plan_table(plan, limit))
+    console.print(plan_table(plan, limit, console.width))
     n = len(plan.candidates)
     if limit is not None and n > limit:
         console.print(f"[dim]{n - limit} more candidates: --all or --json to see them[/]")

@@ -5,7 +5,7 @@
 #   core  advisor + its light runtime deps only (no torch, no backends)            [fast]
 #   all   core + every backend (llama-cpp-python, ONNX Runtime/Olive, OpenVINO/NNCF,
 #         MLX CPU, qai-hub) + torch/transformers/optimum for conversion + test tools,
-#         + shellcheck from apt when missing (a failure there is only a warning)
+#         + shellcheck and chromium from apt when missing (a failure there is only a warning)
 #   --force    ignore the up-to-date stamp and redo every step
 #   --verbose  stream pip's output (default: into .venv/setup-logs/, tail shown on error)
 #
@@ -92,6 +92,8 @@ if [[ "$FORCE" != 1 ]]; then
         warn "installed without: $missing (see $STAMP_DIR/all; rerun with --force to retry)"
       fi
       command -v shellcheck >/dev/null 2>&1 || warn "shellcheck not installed"
+      command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 \
+        || warn "chromium not installed (the HTML report's browser test will be skipped)"
     fi
     log "$MODE environment up to date ($VENV, stamp $HASH) — $((SECONDS - T0)) s"
     exit 0
@@ -192,6 +194,26 @@ else
     warn "pip check reports conflicts (above)"
   fi
   done_step
+
+  # Headless Chromium screenshots the --html report in tests/core/test_report_html.py (skipped without it).
+  if ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-browser >/dev/null 2>&1; then
+    step "installing chromium with apt (for the HTML report's browser test)"
+    CSUDO=()
+    if [[ $(id -u) -ne 0 ]] && command -v sudo >/dev/null 2>&1; then CSUDO=(sudo -n); fi
+    chromium_install() {
+      "${CSUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium
+    }
+    if ! command -v apt-get >/dev/null 2>&1; then
+      warn "no apt-get here: install Chromium yourself (the HTML report's browser test will be skipped)"
+    elif chromium_install >"$LOG_DIR/apt-chromium.log" 2>&1 \
+         || { "${CSUDO[@]}" apt-get update -q >>"$LOG_DIR/apt-chromium.log" 2>&1 \
+              && chromium_install >>"$LOG_DIR/apt-chromium.log" 2>&1; }; then
+      done_step
+    else
+      tail -n 5 "$LOG_DIR/apt-chromium.log" | sed 's/^/    | /' >&2
+      warn "could not install chromium with apt (log: $LOG_DIR/apt-chromium.log); the browser test will be skipped"
+    fi
+  fi
 
   if ! command -v shellcheck >/dev/null 2>&1; then
     step "installing shellcheck with apt"

@@ -13,6 +13,8 @@ Examples:
   advisor predict --device my-board.yaml --model ./my-model --backend llamacpp --quant Q4_0
   advisor explain --device galaxy-s24-ultra --model phi-3.5-mini-instruct
   advisor devices list --class apple_silicon
+  advisor compare -m llama-3.2-3b-instruct --devices class:arm_sbc
+  advisor claims --device galaxy-s24-ultra
 Set ADVISOR_DEBUG=1 to see tracebacks."""
 
 
@@ -24,9 +26,9 @@ def cli() -> None:
 
 
 def _register() -> None:
-    from . import calibrate_cmd, devices_cmd, knowledge_cmd, plan_cmd, probe_cmd, tui_cmd
+    from . import calibrate_cmd, compare_cmd, devices_cmd, knowledge_cmd, plan_cmd, probe_cmd, tui_cmd
 
-    for mod in (plan_cmd, devices_cmd, knowledge_cmd, calibrate_cmd, tui_cmd, probe_cmd):
+    for mod in (plan_cmd, devices_cmd, knowledge_cmd, calibrate_cmd, tui_cmd, probe_cmd, compare_cmd):
         for cmd in mod.COMMANDS:
             cli.add_command(cmd)
 

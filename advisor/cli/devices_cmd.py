@@ -27,11 +27,16 @@ def devices_list(cls, as_json):
     if as_json:
         emit_json([p.model_dump(mode="json", by_alias=True) for p in profs])
         return
+    from rich import box
     from rich.table import Table
 
-    t = Table(title=f"{len(profs)} device profiles")
-    for c in ("id", "class", "memory GB", "GB/s", "accelerators"):
-        t.add_column(c, justify="right" if c in {"memory GB", "GB/s"} else "left")
+    t = Table(title=f"{len(profs)} device profiles", box=box.SIMPLE_HEAD)
+    # ids are copied into --device: never cut; only the last column wraps (tests/core/test_widths.py)
+    t.add_column("id", no_wrap=True, min_width=max((len(p.id) for p in profs), default=2))
+    t.add_column("class", no_wrap=True)
+    t.add_column("GB", justify="right", no_wrap=True)
+    t.add_column("GB/s", justify="right", no_wrap=True)
+    t.add_column("accelerators", overflow="fold")
     for p in profs:
         acc = ", ".join(f"{a.kind}:{a.name or a.vendor}" for a in p.accelerators) or "-"
         t.add_row(p.id, p.class_, f"{p.memory.total_gb:g}", f"{p.memory.bandwidth_gbs:g}", acc)
@@ -75,14 +80,16 @@ def models_list(as_json):
     if as_json:
         emit_json(rows)
         return
-    from rich.table import Table
+    from ..tablefit import Col, fit
 
-    t = Table(title=f"{len(rows)} catalogue models")
-    for c in ("id", "architecture", "params (B)", "active (B)", "hub repo"):
-        t.add_column(c)
-    for r in rows:
-        t.add_row(r["id"], r["architecture"], f"{r['params_b']:.2f}", f"{r['active_params_b']:.2f}", r["hf_repo"] or "-")
-    console().print(t)
+    # ids are copied into --model: never cut; on a narrow terminal the hub repo folds under the id
+    # (tests/core/test_widths.py)
+    cols = [Col("id", lambda r: r["id"], keep=True), Col("architecture", lambda r: r["architecture"], short="arch"),
+            Col("params B", lambda r: f"{r['params_b']:.2f}", "right"),
+            Col("active B", lambda r: f"{r['active_params_b']:.2f}", "right"),
+            Col("hub repo", lambda r: f"[dim]{r['hf_repo'] or '-'}[/]", fold_into="id")]
+    out = console()
+    out.print(fit(cols, rows, out.width, title=f"{len(rows)} catalogue models"))
 
 
 @click.command(epilog="""\b

@@ -85,13 +85,14 @@ def tree_with_evidence():
 
 
 SCHEMAS = {"device": "DeviceProfile", "model": "ModelSpec", "constraints": "Constraints", "candidate": "Candidate",
-           "plan": "Plan"}
+           "plan": "Plan", "claims": "ClaimsReport", "compare": "CompareReport"}
 
 
-@click.command(epilog="Examples:\n  advisor schema device\n  advisor schema plan > plan.schema.json")
+@click.command(epilog="Examples:\n  advisor schema device\n  advisor schema plan > plan.schema.json\n  advisor schema claims")
 @click.argument("which", type=click.Choice(sorted(SCHEMAS)))
 def schema(which):
-    """Print the JSON Schema of a device profile, model, constraints, candidate or plan."""
+    """Print the JSON Schema of a device profile, model, constraints, candidate, plan, or the output of
+    `claims --json` / `compare --json`."""
     from .. import schemas
 
     emit_json(getattr(schemas, SCHEMAS[which]).model_json_schema(by_alias=True))

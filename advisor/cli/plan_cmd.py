@@ -16,7 +16,8 @@ Examples:
   advisor plan --device raspberry-pi-5-8gb --model llama-3.2-1b-instruct
   advisor plan -d apple-m2-16gb -m qwen2.5-7b-instruct --max-memory-gb 8 --min-decode-tps 15
   advisor plan -d galaxy-s24-ultra -m ./my-hf-folder --markdown > plan.md
-  advisor plan -d auto -m model.gguf --json""")
+  advisor plan -d auto -m model.gguf --json
+  advisor plan -d intel-core-ultra-7-258v-laptop -m llama-3.1-8b-instruct --html plan.html""")
 @device_option
 @model_option
 @constraint_options
@@ -28,7 +29,9 @@ Examples:
 @json_option
 @click.option("--markdown", "as_markdown", is_flag=True, help="Print the plan as Markdown.")
 @click.option("--all", "show_all", is_flag=True, help="Show every candidate in the table, not only the top 12.")
-def plan(device, model, probe, probe_top, emit_dir, force, as_json, as_markdown, show_all, **kw):
+@click.option("--html", "html_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write a self-contained HTML report (chart of every candidate, table, evidence) to FILE.")
+def plan(device, model, probe, probe_top, emit_dir, force, as_json, as_markdown, show_all, html_file, **kw):
     """Rank every (backend, quantization) candidate for a model on a device, with predicted memory, speed and
     quality (80 % intervals), the decision path, and what was eliminated and why."""
     from ..planner import make_plan
@@ -40,6 +43,10 @@ def plan(device, model, probe, probe_top, emit_dir, force, as_json, as_markdown,
         raise click.UsageError("--force only applies with --emit-scripts DIR; add it or drop --force")
     if given("probe_top") and not probe:
         raise click.UsageError("--probe-top only applies with --probe; add --probe or drop --probe-top")
+    if html_file is not None:
+        from ..report_html import check_html_path
+
+        check_html_path(html_file)
     cons = constraints_from(kw)
     kb, cal, dev, spec = load_inputs(device, model)
     from ..planner import attach_measurements
@@ -60,6 +67,10 @@ def plan(device, model, probe, probe_top, emit_dir, force, as_json, as_markdown,
 
             raise AdvisorError(f"--emit-scripts {emit_dir}: cannot write ({exc.strerror or exc}); nothing was "
                                "written: free space or choose another folder") from None
+    if html_file is not None:
+        from ..report_html import plan_html, usable_by_unit, write_html
+
+        write_html(html_file, plan_html(result, usable_by_unit(result, kb)))
     if as_json:
         emit_json(result)
     elif as_markdown:

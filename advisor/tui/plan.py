@@ -20,6 +20,7 @@ from ..atomic import write_text_atomic
 from ..errors import AdvisorError
 from ..render import mark
 from ..schemas import ModelSpec, Plan
+from .chart import CandidatesChart
 from .figures import plan_detail
 from .prompt import PathPrompt, file_target, folder_target
 
@@ -51,11 +52,13 @@ class PlanScreen(Screen[Next]):
             "candidate and the pane below shows its figures with 80 % intervals, why it was admitted, the decision "
             "path and the eliminated backends (Tab focuses the pane to scroll it). p measures the top 3 candidates "
             "with real probe quantizations (c cancels); e writes conversion/deployment scripts to a folder; s and j "
-            "save the plan as Markdown or JSON.")
+            "save the plan as Markdown or JSON; v swaps the pane for a chart of every candidate (decode speed "
+            "against peak memory, usable memory in red), which redraws when probes land.")
     BINDINGS = [
         Binding("p", "probe", "Probe"),
         Binding("c", "cancel", "Cancel"),
         Binding("e", "export", "Export"),
+        Binding("v", "chart", "Chart"),
         Binding("s", "save('md')", "Save .md"),
         Binding("j", "save('json')", "Save .json"),
         Binding("escape,g", "leave('goals')", "Goals"),
@@ -73,6 +76,7 @@ class PlanScreen(Screen[Next]):
         yield DataTable(cursor_type="row", zebra_stripes=True, id="plan-table")
         with VerticalScroll(id="plan-detail"):
             yield Static(id="plan-detail-text")
+        yield CandidatesChart(id="plan-chart")
         with Horizontal(id="plan-status"):
             yield ProgressBar(total=None, show_eta=False, show_percentage=False, id="plan-progress")
             yield Static("", id="plan-message", classes="message")
@@ -98,6 +102,19 @@ class PlanScreen(Screen[Next]):
         if plan.candidates:
             table.move_cursor(row=min(row, len(plan.candidates) - 1))
         self._detail(table.cursor_row if plan.candidates else None)
+        self.query_one(CandidatesChart).show_plan(plan, self._usable())
+
+    def _usable(self) -> dict[str, float]:
+        """Usable memory per compute unit, from the app's knowledge base (none outside the app)."""
+        from ..chart import usable_by_unit
+
+        lib = getattr(self.app, "library", None)
+        return usable_by_unit(self.plan, lib.kb) if lib is not None else {}
+
+    def action_chart(self) -> None:
+        """Swap the detail pane and the chart."""
+        chart, pane = self.query_one(CandidatesChart), self.query_one("#plan-detail")
+        chart.display, pane.display = not chart.display, chart.display
 
     def _detail(self, index: int | None) -> None:
         cand = self.plan.candidates[index] if index is not None and self.plan.candidates else None

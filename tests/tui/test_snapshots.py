@@ -44,7 +44,13 @@ async def save(pilot, keys):
     await pilot.press("s")
 
 
-SCENES = {"device": device, "model": model, "goals": goals, "plan": plan, "help": help_, "save": save}
+async def chart(pilot, keys):
+    await keys.to_plan(pilot)
+    await pilot.press("v")
+
+
+SCENES = {"device": device, "model": model, "goals": goals, "plan": plan, "help": help_, "save": save,
+          "chart": chart}
 
 
 @pytest.mark.parametrize("scene", SCENES)
