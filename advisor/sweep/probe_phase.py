@@ -62,7 +62,7 @@ def probe_phase(req, jr, models: dict, summary, progress: bool) -> set[str]:
         if local and req.ray:
             from .ray_pool import run_ray
 
-            run_ray(local, on_result, address=req.ray, workers=workers)
+            run_ray(local, on_result, address=req.ray, workers=workers, retries=req.ray_retries)
         elif local:
             run_local(local, on_result, workers=workers)
     return {m for m in models if _probe_model(m, models) in new_models}

@@ -28,8 +28,11 @@ def _probe_task(req: dict) -> dict:
     return res.model_copy(update={"env": env}).model_dump(mode="json")
 
 
+_TEMP: list[str] = []  # the session folder of a cluster this process started (removed once it is stopped)
+
+
 def start(address: str, workers: int) -> bool:
-    """Connect to (or start) the cluster; True when this call started it and must stop it."""
+    """Connect to (or start) the cluster; True when this call started it and must stop it (stop())."""
     try:
         import ray
     except ImportError:
@@ -38,7 +41,9 @@ def start(address: str, workers: int) -> bool:
         return False
     try:
         if address == "local":
+            # a short path: Ray's unix sockets live under it and their paths are limited to ~107 bytes
             tmp = tempfile.mkdtemp(prefix="adv-ray-", dir="/tmp" if os.path.isdir("/tmp") else None)
+            _TEMP.append(tmp)
             ray.init(num_cpus=workers, include_dashboard=False, log_to_driver=False, _temp_dir=tmp,
                      _node_ip_address="127.0.0.1", configure_logging=False)
         else:
@@ -47,6 +52,16 @@ def start(address: str, workers: int) -> bool:
         raise InputError(f"--ray {address}: cannot join the Ray cluster ({str(exc).splitlines()[0][:200]}); "
                          "give `local` or the head's address (ray://HOST:10001 or HOST:6379)") from None
     return True
+
+
+def stop() -> None:
+    import shutil
+
+    import ray
+
+    ray.shutdown()
+    while _TEMP:
+        shutil.rmtree(_TEMP.pop(), ignore_errors=True)
 
 
 def run_ray(jobs, on_result, address: str = "local", workers: int = 2, retries: int = 1) -> None:
@@ -76,4 +91,4 @@ def run_ray(jobs, on_result, address: str = "local", workers: int = 2, retries: 
         raise
     finally:
         if started:
-            ray.shutdown()
+            stop()

@@ -30,6 +30,7 @@ class SweepRequest:
     probe_timeout_s: float = 600
     retry_failed: bool = False
     aihub_device: str | None = None
+    ray_retries: int = 1  # how often Ray re-runs a probe whose worker died
 
 
 @dataclass
