@@ -40,7 +40,7 @@ CREATE TABLE IF NOT EXISTS probe_keys (
 CSV_COLUMNS = ("id", "created", "backend", "quant", "model", "ok", "reason", "weights_gib", "peak_memory_gib",
                "decode_tokens_per_s", "prefill_tokens_per_s", "ppl_increase_pct", "kld", "top1_agreement",
                "perplexity", "convert_s", "load_s", "pred_decode_tokens_per_s", "pred_prefill_tokens_per_s",
-               "pred_ppl_increase_pct", "machine", "node", "cpu")
+               "pred_ppl_increase_pct", "machine", "node", "cpu", "source")
 
 
 def db_path() -> Path:
@@ -192,7 +192,7 @@ def flat(r: ProbeResult) -> dict:
     m, p = r.measured, r.predicted or {}
     row = {"id": r.id, "created": r.created, "backend": r.backend, "quant": r.quant, "model": r.model, "ok": r.ok,
            "reason": r.reason, "machine": r.env.get("fingerprint"), "node": r.env.get("node") or host(r.env),
-           "cpu": (r.env.get("machine") or {}).get("cpu")}
+           "cpu": (r.env.get("machine") or {}).get("cpu"), "source": r.env.get("source")}
     for k in CSV_COLUMNS:
         if k.startswith("pred_"):
             row[k] = p.get(k[5:])
