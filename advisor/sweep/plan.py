@@ -20,17 +20,37 @@ def cell_key(model: str, device: str) -> str:
     return f"{model}|{device}"
 
 
+def _is_estimate(annotation) -> bool:
+    from typing import get_args
+
+    from ..schemas import Estimate
+
+    return annotation is Estimate or Estimate in get_args(annotation)
+
+
+def candidate_columns() -> list[str]:
+    """The flat columns of a candidate, from its schema (a key another module adds to Candidate shows up here):
+    an estimate becomes KEY, KEY_low, KEY_high, KEY_evidence, KEY_rows; `basis` stays in `advisor plan`."""
+    from ..schemas import Candidate
+
+    cols: list[str] = []
+    for name, f in Candidate.model_fields.items():
+        if name == "measured":
+            continue
+        cols += [name, f"{name}_low", f"{name}_high", f"{name}_evidence", f"{name}_rows"] if _is_estimate(
+            f.annotation) else [name]
+    return cols
+
+
 def flat_candidate(c: dict) -> dict:
-    """A candidate's keys flattened: estimates become KEY, KEY_low, KEY_high, KEY_evidence, KEY_rows (the `basis`
-    text stays in `advisor plan`); lists become one string."""
+    """A candidate's keys flattened (candidate_columns()); lists become one string, other dicts JSON."""
     row: dict = {}
     for k, v in c.items():
         if k == "measured":
             continue
         if isinstance(v, dict) and "value" in v:
             row[k], row[f"{k}_low"], row[f"{k}_high"] = v.get("value"), v.get("low"), v.get("high")
-            if v.get("evidence") is not None:
-                row[f"{k}_evidence"], row[f"{k}_rows"] = v.get("evidence"), v.get("rows")
+            row[f"{k}_evidence"], row[f"{k}_rows"] = v.get("evidence"), v.get("rows")
         elif isinstance(v, list):
             row[k] = (" > " if k == "rule_path" else "; ").join(str(x) for x in v)
         elif isinstance(v, dict):
@@ -81,26 +101,33 @@ def plan_cell(model: str, spec, device: str, dev) -> list[dict]:
              **flat_candidate(c.model_dump(mode="json", by_alias=True))} for i, c in enumerate(cands, 1)]
 
 
-def _plan_model(model: str, spec, devices: list[tuple[str, object]]) -> list[list[dict]]:
-    return [plan_cell(model, spec, name, dev) for name, dev in devices]
+def _plan_model(model: str, spec, devices: list[tuple[str, object]]) -> list[tuple[list[dict], str, str]]:
+    """The rows of each cell with their journal and CSV text, serialized here in the worker, not in the parent."""
+    from .table import csv_text, jsonl_text
+
+    out = []
+    for name, dev in devices:
+        rows = plan_cell(model, spec, name, dev)
+        out.append((rows, jsonl_text(rows), csv_text(rows)))
+    return out
 
 
 def plan_cells(todo: list[tuple[str, object, list[tuple[str, object]]]], cons_json: dict, backends, quants,
                workers: int, on_cell) -> None:
     """Plan (model, spec, [(device, profile)...]) groups; on_cell(rows) is called in this process for every cell as
-    it completes (the journal writes it at once)."""
+    it completes, with the cell's journal and CSV text (the journal writes it at once)."""
     if workers <= 1 or len(todo) <= 1:
         _init(cons_json, backends, quants)
         for model, spec, devs in todo:
-            for rows in _plan_model(model, spec, devs):
-                on_cell(rows)
+            for cell in _plan_model(model, spec, devs):
+                on_cell(*cell)
         return
     with ProcessPoolExecutor(max_workers=workers, initializer=_init, initargs=(cons_json, backends, quants)) as pool:
         futs = [pool.submit(_plan_model, m, s, d) for m, s, d in todo]
         try:
             for f in as_completed(futs):
-                for rows in f.result():
-                    on_cell(rows)
+                for cell in f.result():
+                    on_cell(*cell)
         except BaseException:
             for f in futs:
                 f.cancel()

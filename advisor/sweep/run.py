@@ -89,8 +89,8 @@ def run_sweep(req: SweepRequest, progress: bool = True) -> SweepSummary:
         if devs:
             todo.append((m, spec, devs))
     with _progress(progress, len(todo_cells), "planning") as tick:
-        def on_cell(rows):
-            jr.add_cell(rows)
+        def on_cell(rows, jsonl, csv_lines):
+            jr.add_cell(rows, jsonl, csv_lines)
             tick()
 
         plan_cells(todo, req.constraints, req.backends, req.quants, req.workers, on_cell)
@@ -103,29 +103,34 @@ def run_sweep(req: SweepRequest, progress: bool = True) -> SweepSummary:
         if probed_models:  # the new measurements recalibrate this machine's speeds and the formats' quality: re-plan
             again = [(m, spec, good_devs) for m, spec in good_models if m in probed_models]
             plan_cells(again, req.constraints, req.backends, req.quants, req.workers, jr.add_cell)
-    rows = _with_probes(jr, dict(good_models))
-    summary.rows = len(rows)
-    summary.errors = sum(1 for r in rows if r.get("status") == "error")
-    summary.csv = str(jr.write_csv(rows))
+    path, summary.rows = jr.write_csv(_with_probes(jr, dict(good_models)))
+    summary.errors = sum(1 for rows in jr.cells.values() for r in rows if r.get("status") == "error")
+    summary.csv = str(path)
     summary.jsonl = str(jr.rows_path)
     return summary
 
 
-def _with_probes(jr: Journal, models: dict) -> list[dict]:
+def _with_probes(jr: Journal, models: dict) -> dict[str, list[dict]]:
+    """The cells whose rows a probe backs, with the probe's columns added."""
     from ..probe.spec import canonical
     from .probes import Job, measured_columns, probe_model_for
 
-    rows = jr.rows()
     if not jr.probes:
-        return rows
+        return {}
     sid = jr.meta["id"]
-    out = []
-    for r in rows:
-        q = canonical(r.get("backend") or "", r.get("quant") or "") if r.get("status") == "ok" else None
-        entry = None
-        if q:
-            entry = jr.probes.get(Job(probe_model_for(r["model"], models.get(r["model"])), r["backend"], q).key(sid))
-        out.append({**r, **measured_columns(entry)} if entry else r)
+    out: dict[str, list[dict]] = {}
+    for cell, rows in jr.cells.items():
+        new, hit = [], False
+        for r in rows:
+            q = canonical(r.get("backend") or "", r.get("quant") or "") if r.get("status") == "ok" else None
+            entry = None
+            if q:
+                pm = probe_model_for(r["model"], models.get(r["model"]))
+                entry = jr.probes.get(Job(pm, r["backend"], q).key(sid))
+            hit = hit or entry is not None
+            new.append({**r, **measured_columns(entry)} if entry else r)
+        if hit:
+            out[cell] = new
     return out
 
 

@@ -20,10 +20,40 @@ from pathlib import Path
 from ..atomic import write_text_atomic
 from ..errors import InputError, clip
 
-FIRST = ["model", "device", "status", "reason", "rank", "backend", "quant", "compute", "engine", "feasible",
-         "violations", "score", "pareto", "runs_here"]
+FIRST = ["model", "device", "status", "reason", "rank"]
 LAST = ["rule_path", "reasons", "cell"]
 INTERNAL = {"cell_seq", "cell_rows"}
+PROBE = ["probe_ok", "probe_reason", "probe_id", "probe_model", "probe_node", "probe_cpu", "probe_source",
+         "measured_weights_gib", "measured_peak_memory_gib", "measured_decode_tokens_per_s",
+         "measured_prefill_tokens_per_s", "measured_ppl_increase_pct", "measured_kld", "measured_top1_agreement"]
+_COLUMNS: list[str] = []
+
+
+def columns() -> list[str]:
+    """sweep.csv's columns: fixed (the candidate's from its schema), so every process writes the same table."""
+    if not _COLUMNS:
+        from .plan import candidate_columns
+
+        cand = [c for c in candidate_columns() if c not in FIRST and c not in LAST]
+        _COLUMNS.extend(FIRST + cand + PROBE + LAST)
+    return _COLUMNS
+
+
+def csv_text(rows: list[dict], header: bool = False) -> str:
+    cols = columns()
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    if header:
+        w.writerow(cols)
+    for r in rows:
+        w.writerow([r.get(c) for c in cols])
+    return buf.getvalue()
+
+
+def jsonl_text(rows: list[dict]) -> str:
+    """A cell's journal lines: its rows, numbered, so that a cell cut short is seen as incomplete."""
+    n = len(rows)
+    return "".join(json.dumps({**r, "cell_seq": i, "cell_rows": n}) + "\n" for i, r in enumerate(rows))
 
 
 class Journal:
@@ -39,6 +69,7 @@ class Journal:
                              "folder") from None
         self.rows_path, self.probes_path = self.out / "sweep.jsonl", self.out / "probes.jsonl"
         self.meta = self._meta(request)
+        self.csv: dict[str, str] = {}  # cell -> its CSV lines, when serialized by the worker that planned it
         self.cells: dict[str, list[dict]] = self._load_cells()
         self.probes: dict[str, dict] = self._load_probes()
 
@@ -74,7 +105,8 @@ class Journal:
         cells: dict[str, list[dict]] = {}
         group: list[dict] = []
         dirty = False
-        for d in self._lines(self.rows_path):
+        lines = self._lines(self.rows_path)
+        for d in lines:
             if d.get("cell_seq") == 0:
                 group = []
             group.append(d)
@@ -82,34 +114,37 @@ class Journal:
             if isinstance(n, int) and len(group) == n and all(r.get("cell") == d.get("cell") for r in group):
                 if d["cell"] in cells:
                     dirty = True
-                cells[d["cell"]] = group
+                cells[d["cell"]] = [{k: v for k, v in r.items() if k not in INTERNAL} for r in group]
                 group = []
             elif isinstance(n, int) and len(group) > n:
                 group, dirty = [], True
-        raw = sum(len(v) for v in cells.values())
-        if dirty or (self.rows_path.exists() and raw != len(self._lines(self.rows_path))):
+        if dirty or sum(len(v) for v in cells.values()) != len(lines) or (
+                self.rows_path.exists() and not self.rows_path.read_bytes().endswith(b"\n") and lines):
             self._compact(cells)
         return cells
 
     def _compact(self, cells: dict[str, list[dict]]) -> None:
-        write_text_atomic(self.rows_path, "".join(json.dumps(r) + "\n" for rows in cells.values() for r in rows))
+        write_text_atomic(self.rows_path, "".join(jsonl_text(rows) for rows in cells.values()))
 
     def _load_probes(self) -> dict[str, dict]:
         return {d["key"]: d for d in self._lines(self.probes_path) if isinstance(d.get("key"), str)}
 
     # ------------------------------------------------------------------ writing
-    def add_cell(self, rows: list[dict]) -> None:
-        n = len(rows)
-        rows = [{**r, "cell_seq": i, "cell_rows": n} for i, r in enumerate(rows)]
-        self._append(self.rows_path, rows)
-        self.cells[rows[0]["cell"]] = rows
+    def add_cell(self, rows: list[dict], jsonl: str | None = None, csv_lines: str | None = None) -> None:
+        self._write(self.rows_path, jsonl if jsonl is not None else jsonl_text(rows))
+        cell = rows[0]["cell"]
+        self.cells[cell] = rows
+        if csv_lines is not None:
+            self.csv[cell] = csv_lines
+        else:
+            self.csv.pop(cell, None)
 
     def add_probe(self, entry: dict) -> None:
-        self._append(self.probes_path, [entry])
+        self._write(self.probes_path, json.dumps(entry) + "\n")
         self.probes[entry["key"]] = entry
 
-    def _append(self, path: Path, rows: list[dict]) -> None:
-        data = "".join(json.dumps(r) + "\n" for r in rows).encode()
+    def _write(self, path: Path, text: str) -> None:
+        data = text.encode()
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
         try:
             os.write(fd, data)  # one write: a kill leaves at most one cut line at the end
@@ -122,19 +157,17 @@ class Journal:
 
     # ------------------------------------------------------------------ the table
     def rows(self) -> list[dict]:
-        return [{k: v for k, v in r.items() if k not in INTERNAL} for rows in self.cells.values() for r in rows]
+        return [r for rows in self.cells.values() for r in rows]
 
-    def write_csv(self, rows: list[dict]) -> Path:
-        seen: dict[str, None] = {}
-        for r in rows:
-            seen.update(dict.fromkeys(r))
-        middle = [k for k in seen if k not in FIRST and k not in LAST]
-        cols = [k for k in FIRST if k in seen] + middle + [k for k in LAST if k in seen]
-        buf = io.StringIO()
-        w = csv.DictWriter(buf, fieldnames=cols, lineterminator="\n", extrasaction="ignore")
-        w.writeheader()
-        for r in rows:
-            w.writerow(r)
+    def write_csv(self, changed: dict[str, list[dict]] | None = None) -> tuple[Path, int]:
+        """sweep.csv from every cell (the rows in `changed` replace a cell's own, e.g. with probe columns);
+        returns the path and the number of rows."""
+        changed = changed or {}
+        parts, n = [csv_text([], header=True)], 0
+        for cell, rows in self.cells.items():
+            rows = changed.get(cell, rows)
+            n += len(rows)
+            parts.append(self.csv[cell] if cell not in changed and cell in self.csv else csv_text(rows))
         path = self.out / "sweep.csv"
-        write_text_atomic(path, buf.getvalue())
-        return path
+        write_text_atomic(path, "".join(parts))
+        return path, n
