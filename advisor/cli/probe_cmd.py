@@ -83,7 +83,8 @@ def probe(backend, quant, model, threads, prompt_tokens, gen_tokens, timeout_s, 
 Examples:
   advisor measurements list
   advisor measurements list --json
-  advisor measurements export --csv > probes.csv""")
+  advisor measurements export --csv > probes.csv
+  advisor measurements check""")
 def measurements():
     """Stored probe results (SQLite in the user data folder)."""
 
@@ -133,6 +134,24 @@ def measurements_export(as_csv, all_machines, as_json):
         click.echo(store.to_csv(rows), nl=False)
     else:
         emit_json([r.model_dump(mode="json") for r in rows])
+
+
+@measurements.command("check")
+@json_option
+def measurements_check(as_json):
+    """Check the store's integrity (SQLite's own check; every sweep key points to one stored probe). Exit 1 when
+    something is wrong."""
+    from ..errors import AdvisorError
+    from ..probe import store
+
+    problems = store.check()
+    if as_json:
+        emit_json({"store": str(store.db_path()), "ok": not problems, "problems": problems})
+    elif not problems:
+        click.echo(f"ok: {store.db_path()}")
+    if problems:
+        raise AdvisorError(f"measurement store {store.db_path()}: {'; '.join(problems)}; move it aside to start a "
+                           "new one")
 
 
 COMMANDS = [probe, measurements]

@@ -132,12 +132,15 @@ def check(path: Path | None = None) -> list[str]:
     p = path or db_path()
     if not p.exists():
         return []
-    with closing(connect(p)) as con:
-        problems = [r[0] for r in con.execute("PRAGMA integrity_check").fetchall() if r[0] != "ok"]
-        dangling = con.execute("SELECT count(*) FROM probe_keys k LEFT JOIN probes p ON p.id = k.probe_id "
-                               "WHERE p.id IS NULL").fetchone()[0]
-        shared = con.execute("SELECT count(*) FROM (SELECT probe_id FROM probe_keys GROUP BY probe_id "
-                             "HAVING count(*) > 1)").fetchone()[0]
+    try:
+        with closing(connect(p)) as con:
+            problems = [r[0] for r in con.execute("PRAGMA integrity_check").fetchall() if r[0] != "ok"]
+            dangling = con.execute("SELECT count(*) FROM probe_keys k LEFT JOIN probes p ON p.id = k.probe_id "
+                                   "WHERE p.id IS NULL").fetchone()[0]
+            shared = con.execute("SELECT count(*) FROM (SELECT probe_id FROM probe_keys GROUP BY probe_id "
+                                 "HAVING count(*) > 1)").fetchone()[0]
+    except sqlite3.Error as exc:
+        return [f"unreadable ({exc})"]
     if dangling:
         problems.append(f"{dangling} key(s) point to no probe")
     if shared:
