@@ -68,13 +68,15 @@ def sweep(models, devices, backends, quants, out, context, workers, probe, ray_a
         if not ray_address or len(ray_address) > 300 or any(c.isspace() for c in ray_address):
             raise click.BadParameter("give `local` or the head's address, e.g. ray://10.0.0.5:10001",
                                      param_hint="--ray")
-        from ..sweep.ray_pool import start  # noqa: F401  (ImportError of ray itself is reported at start)
         import importlib.util
 
         if importlib.util.find_spec("ray") is None:
             from ..errors import BackendMissing
 
             raise BackendMissing("ray", "ray")
+        from ..sweep.ray_pool import check_address
+
+        check_address(ray_address)  # nobody listening there: exit 2 before anything is written
     if aihub_device is not None:
         from ..probe import aihub
 

@@ -47,11 +47,29 @@ def start(address: str, workers: int) -> bool:
             ray.init(num_cpus=workers, include_dashboard=False, log_to_driver=False, _temp_dir=tmp,
                      _node_ip_address="127.0.0.1", configure_logging=False)
         else:
+            check_address(address)
             ray.init(address=address, log_to_driver=False, configure_logging=False)
     except (ConnectionError, ValueError, RuntimeError) as exc:
         raise InputError(f"--ray {address}: cannot join the Ray cluster ({str(exc).splitlines()[0][:200]}); "
                          "give `local` or the head's address (ray://HOST:10001 or HOST:6379)") from None
     return True
+
+
+def check_address(address: str, timeout_s: float = 10) -> None:
+    """A HOST:PORT (or ray://HOST:PORT) nobody listens on is bad input at once: Ray itself would retry for
+    minutes. `auto` (the cluster on this node) is left to Ray."""
+    import socket
+
+    hostport = address.split("://", 1)[-1]
+    if address == "auto" or ":" not in hostport:
+        return
+    host, _, port = hostport.rpartition(":")
+    try:
+        with socket.create_connection((host.strip("[]"), int(port)), timeout=timeout_s):
+            return
+    except (OSError, ValueError) as exc:
+        raise InputError(f"--ray {address}: nothing answers there ({exc.__class__.__name__}: {exc}); start the "
+                         "cluster (`ray start --head`) or give `local`") from None
 
 
 def stop() -> None:

@@ -26,6 +26,8 @@ def bad_input(r, *words: str) -> None:
     (["--quants", LONG], "--quants"),
     (["--probe", "--ray", "local host"], "--ray"),
     (["--probe", "--ray", LONG + LONG], "--ray"),
+    (["--probe", "--ray", "127.0.0.1:1"], "nothing answers there"),
+    (["--probe", "--ray", "ray://127.0.0.1:notaport"], "--ray"),
     (["--aihub-device", "Samsung Galaxy S24"], "--aihub-device only applies with --probe"),
     (["--probe", "--aihub-device", " "], "--aihub-device"),
     (["--workers", "0"], "--workers"),

@@ -69,8 +69,8 @@ def test_a_profile_as_qai_hub_returns_it_becomes_measured_figures_with_its_url()
 
     pb = api_pb.ProfileDetail(major_version=1, minor_version=2, execution_time=25_000,
                               after_execution_peak_memory=3 * 2**30, cold_load_time=1_500_000)
-    pb.layer_details.append(api_pb.LayerDetail(name="l0", compute_unit=api_pb.COMPUTE_UNIT_NPU, layer_type_name="MatMul"))
-    pb.layer_details.append(api_pb.LayerDetail(name="l1", compute_unit=api_pb.COMPUTE_UNIT_CPU, layer_type_name="Gather"))
+    for name, unit in (("l0", api_pb.COMPUTE_UNIT_NPU), ("l1", api_pb.COMPUTE_UNIT_CPU)):
+        pb.layer_details.append(api_pb.LayerDetail(name=name, compute_unit=unit, layer_type_name="MatMul"))
     url = "https://workbench.aihub.qualcomm.com/jobs/jabc123/"
     m = aihub.measured_from_profile(_profile_pb_to_python_dict(pb), url, "Samsung Galaxy S24")
     assert m.decode_tokens_per_s == pytest.approx(40.0)  # 25 ms per decode step
