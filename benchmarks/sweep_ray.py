@@ -65,7 +65,8 @@ def main() -> int:
                      "cells_per_min": round(cells / wall * 60, 2), "probes_run": s["probes_run"],
                      "probes_failed": s["probes_failed"]})
         print(f"  {label}: {wall:.1f} s", file=sys.stderr)
-    p = subprocess.run([sys.executable, "-c", RAY_START], capture_output=True, text=True)
+    p = subprocess.run([sys.executable, "-c", RAY_START], capture_output=True, text=True,
+                       env={**os.environ, "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0"})  # loopback, as --ray local
     up, total = (float(x) for x in p.stdout.split()) if p.returncode == 0 else (float("nan"), float("nan"))
     by = {(r["executor"].split(",")[0], r["workers"]): r["wall_s"] for r in runs}
     overhead = {n: round(by[("Ray local", n)] - by[("local pool", n)], 1) for n in (1, 2)}

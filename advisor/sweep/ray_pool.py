@@ -31,6 +31,16 @@ def _probe_task(req: dict) -> dict:
 _TEMP: list[str] = []  # the session folder of a cluster this process started (removed once it is stopped)
 
 
+def loopback_only() -> None:
+    """Make a cluster started from this process listen on 127.0.0.1 only. Ray turns 127.0.0.1 given as the node
+    address into the machine's routable address, except where clusters are disabled (its macOS/Windows default):
+    that switch, set in the environment (the cluster's own processes read it) and in Ray's loaded constants."""
+    os.environ["RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"] = "0"
+    import ray._private.ray_constants as rc
+
+    rc.ENABLE_RAY_CLUSTER = False
+
+
 def start(address: str, workers: int) -> bool:
     """Connect to (or start) the cluster; True when this call started it and must stop it (stop())."""
     try:
@@ -44,6 +54,7 @@ def start(address: str, workers: int) -> bool:
             # a short path: Ray's unix sockets live under it and their paths are limited to ~107 bytes
             tmp = tempfile.mkdtemp(prefix="adv-ray-", dir="/tmp" if os.path.isdir("/tmp") else None)
             _TEMP.append(tmp)
+            loopback_only()
             ray.init(num_cpus=workers, include_dashboard=False, log_to_driver=False, _temp_dir=tmp,
                      _node_ip_address="127.0.0.1", configure_logging=False)
         else:

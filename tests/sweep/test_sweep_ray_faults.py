@@ -25,14 +25,32 @@ QUANTS = ["Q8_0", "Q4_0", "Q5_0", "Q4_K_S"]  # four probe cells of the 2-layer p
 
 @pytest.fixture
 def ray_cluster(private_store):
+    from advisor.sweep.ray_pool import loopback_only
+
     tmp = tempfile.mkdtemp(prefix="adv-rt-", dir="/tmp")  # short: Ray's socket paths are limited to ~107 bytes
+    loopback_only()
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, _temp_dir=tmp, _node_ip_address="127.0.0.1",
              configure_logging=False)
     try:
+        assert ray.util.get_node_ip_address() == "127.0.0.1"
+        assert _listening() and all(ip in ("127.0.0.1", "::ffff:127.0.0.1") for ip in _listening()), _listening()
         yield
     finally:
         ray.shutdown()
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _listening() -> set[str]:
+    """The addresses the cluster's processes (this process's children) listen on."""
+    import psutil
+
+    ips = set()
+    for p in psutil.Process().children(recursive=True):
+        try:
+            ips |= {c.laddr.ip for c in p.net_connections(kind="tcp") if c.status == psutil.CONN_LISTEN}
+        except psutil.Error:
+            continue
+    return ips
 
 
 def _ray_worker_mid_probe() -> int | None:
