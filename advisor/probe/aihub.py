@@ -65,6 +65,22 @@ def quantize_dtypes(quant: str):
     return tuple(getattr(hub.QuantizeDtype, t) for t in DTYPES[q])
 
 
+def quantize_args(src, calib: dict, quant: str, name: str) -> dict:
+    """qai_hub.submit_quantize_job's arguments: the FP32 ONNX, its calibration samples, the dtypes of `quant`."""
+    w, a = quantize_dtypes(quant)
+    return {"model": str(src), "calibration_data": calib, "weights_dtype": w, "activations_dtype": a, "name": name}
+
+
+def compile_args(model, device, name: str) -> dict:
+    """qai_hub.submit_compile_job's arguments: a QNN context binary for the device."""
+    return {"model": model, "device": device, "options": COMPILE_OPTIONS, "name": name}
+
+
+def profile_args(model, device, name: str) -> dict:
+    """qai_hub.submit_inference_job's arguments with profile=True (submit_profile_job is deprecated in 0.56)."""
+    return {"model": model, "device": device, "profile": True, "name": name}
+
+
 def measured_from_profile(profile: dict, url: str, device: str) -> Measured:
     """A profile job's execution summary (microseconds, bytes) as probe figures. The profiled model is one decode
     step with the KV cache, so one inference is one generated token."""
@@ -103,7 +119,7 @@ def hub_probe(req: ProbeRequest, device: str, step=None) -> ProbeResult:
     step = step or (lambda msg: None)
     require_token()
     dev = hub_device(device)
-    w, a = quantize_dtypes(req.quant)
+    quantize_dtypes(req.quant)
     env = {**environment(req.threads), "node": f"aihub:{device}"}
     base = dict(backend="qnn", quant=req.quant.upper(), env=env)
     t0 = time.perf_counter()
@@ -111,13 +127,12 @@ def hub_probe(req: ProbeRequest, device: str, step=None) -> ProbeResult:
         pm = models.resolve(req.model)
         src, calib = _inputs(pm, req)
         hub = _hub()
-        qjob = hub.submit_quantize_job(model=str(src), calibration_data=calib, weights_dtype=w, activations_dtype=a,
-                                       name=f"advisor-{pm.name}-{req.quant.lower()}")
+        name = f"advisor-{pm.name}-{req.quant.lower()}"
+        qjob = hub.submit_quantize_job(**quantize_args(src, calib, req.quant, name))
         _wait(qjob, "quantize", step)
-        cjob = hub.submit_compile_job(model=qjob.get_target_model(), device=dev, options=COMPILE_OPTIONS,
-                                      name=f"advisor-{pm.name}-{req.quant.lower()}")
+        cjob = hub.submit_compile_job(**compile_args(qjob.get_target_model(), dev, name))
         _wait(cjob, "compile", step)
-        pjob = hub.submit_profile_job(model=cjob.get_target_model(), device=dev)
+        pjob = hub.submit_inference_job(**profile_args(cjob.get_target_model(), dev, name))
         _wait(pjob, "profile", step)
         measured = measured_from_profile(pjob.download_profile(), pjob.url, device)
     except AdvisorError as exc:

@@ -81,3 +81,19 @@ def test_a_profile_as_qai_hub_returns_it_becomes_measured_figures_with_its_url()
 def test_aihub_device_needs_the_qnn_backend(cli):
     r = cli("probe", "--backend", "llamacpp", "--quant", "Q4_0", "--aihub-device", "Samsung Galaxy S24")
     assert r.code == 2 and "--backend qnn" in r.err
+
+
+def test_the_jobs_arguments_bind_to_qai_hubs_own_signatures(tmp_path):
+    import inspect
+
+    import numpy as np
+
+    from advisor.probe import aihub
+
+    dev = aihub.hub_device("Samsung Galaxy S24")
+    calib = {"input_ids": [np.zeros((1, 8), dtype=np.int64)]}
+    for fn, args in ((qai_hub.submit_quantize_job, aihub.quantize_args(tmp_path / "m.onnx", calib, "w8a16", "n")),
+                     (qai_hub.submit_compile_job, aihub.compile_args("model", dev, "n")),
+                     (qai_hub.submit_inference_job, aihub.profile_args("model", dev, "n"))):
+        inspect.signature(fn).bind(**args)  # raises TypeError on a name qai-hub does not take
+    assert aihub.profile_args("m", dev, "n")["profile"] is True
