@@ -19,7 +19,7 @@ def probe_phase(req, jr, models: dict, summary, progress: bool) -> set[str]:
     from ..probe.runner import default_threads
     from .run import _progress
 
-    jobs = jobs_from(jr.rows(), models, aihub=bool(req.aihub_device))
+    jobs = jobs_from(jr.rows(), models, req.aihub_device)
     sid = jr.meta["id"]
     keyed = {j.key(sid): j for j in jobs}
     todo = [k for k in keyed if k not in jr.probes or (req.retry_failed and not jr.probes[k].get("ok"))]
@@ -52,7 +52,7 @@ def probe_phase(req, jr, models: dict, summary, progress: bool) -> set[str]:
             continue
         r = ProbeRequest(backend=job.backend, quant=job.quant, model=job.probe_model, threads=threads,
                          timeout_s=req.probe_timeout_s)
-        (hub if req.aihub_device and job.backend == "qnn" else local).append((k, job, r))
+        (hub if job.where.startswith("aihub:") else local).append((k, job, r))
     with _progress(progress, len(local) + len(hub), "probing") as tick:
         ticker[0] = tick
         for k, job, r in hub:

@@ -24,9 +24,11 @@ class Job:
     probe_model: str  # builtin, tiny, or a local folder
     backend: str
     quant: str
+    where: str = ""  # "" (this machine or a Ray node) or "aihub:DEVICE"
 
     def key(self, sweep_id: str) -> str:
-        return f"sweep:{sweep_id}:{self.probe_model}:{self.backend}:{self.quant}"
+        tail = f":{self.where}" if self.where else ""
+        return f"sweep:{sweep_id}:{self.probe_model}:{self.backend}:{self.quant}{tail}"
 
 
 def probe_model_for(name: str, spec) -> str | None:
@@ -41,17 +43,28 @@ def probe_model_for(name: str, spec) -> str | None:
     return "builtin"
 
 
-def jobs_from(rows: list[dict], models: dict[str, object], aihub: bool = False) -> list[Job]:
-    """One job per (probe model, backend, probe quant) among the candidates that can run on Linux x86 (QNN cells
-    too when AI Hub measures them)."""
+def job_for(row: dict, models: dict[str, object], aihub_device: str | None = None) -> Job | None:
+    """The probe job that backs a table row, or None: candidates that can run on Linux x86 with a probe
+    quantization, and QNN ones when AI Hub measures them."""
+    if row.get("status") != "ok":
+        return None
+    hub = bool(aihub_device) and row.get("backend") == "qnn"
+    if not (row.get("runs_here") or hub):
+        return None
+    q = canonical(row.get("backend") or "", row.get("quant") or "")
+    pm = probe_model_for(row["model"], models.get(row["model"]))
+    if not q or not pm:
+        return None
+    return Job(pm, row["backend"], q, f"aihub:{aihub_device}" if hub else "")
+
+
+def jobs_from(rows: list[dict], models: dict[str, object], aihub_device: str | None = None) -> list[Job]:
+    """One job per (probe model, backend, probe quant[, AI Hub device]) among the rows."""
     out: dict[Job, None] = {}
     for r in rows:
-        if r.get("status") != "ok" or not (r.get("runs_here") or (aihub and r.get("backend") == "qnn")):
-            continue
-        q = canonical(r["backend"], r["quant"])
-        pm = probe_model_for(r["model"], models.get(r["model"]))
-        if q and pm:
-            out[Job(pm, r["backend"], q)] = None
+        j = job_for(r, models, aihub_device)
+        if j is not None:
+            out[j] = None
     return list(out)
 
 
@@ -108,7 +121,7 @@ def journal_entry(key: str, job: Job, res: ProbeResult, note: str | None) -> dic
     m = res.measured
     return {"key": key, "probe_model": job.probe_model, "backend": job.backend, "quant": job.quant, "ok": res.ok,
             "reason": res.reason, "probe_id": res.id, "node": res.env.get("node") or store.host(res.env),
-            "cpu": (res.env.get("machine") or {}).get("cpu"), "source": res.env.get("source"),
+            "cpu": (res.env.get("machine") or {}).get("cpu"), "source": res.env.get("source"), "where": job.where,
             "measured": {k: v for k, v in m.model_dump().items() if isinstance(v, (int, float)) and v is not None},
             "note": note}
 

@@ -103,17 +103,16 @@ def run_sweep(req: SweepRequest, progress: bool = True) -> SweepSummary:
         if probed_models:  # the new measurements recalibrate this machine's speeds and the formats' quality: re-plan
             again = [(m, spec, good_devs) for m, spec in good_models if m in probed_models]
             plan_cells(again, req.constraints, req.backends, req.quants, req.workers, jr.add_cell)
-    path, summary.rows = jr.write_csv(_with_probes(jr, dict(good_models)))
+    path, summary.rows = jr.write_csv(_with_probes(jr, dict(good_models), req.aihub_device))
     summary.errors = sum(1 for rows in jr.cells.values() for r in rows if r.get("status") == "error")
     summary.csv = str(path)
     summary.jsonl = str(jr.rows_path)
     return summary
 
 
-def _with_probes(jr: Journal, models: dict) -> dict[str, list[dict]]:
+def _with_probes(jr: Journal, models: dict, aihub_device: str | None = None) -> dict[str, list[dict]]:
     """The cells whose rows a probe backs, with the probe's columns added."""
-    from ..probe.spec import canonical
-    from .probes import Job, measured_columns, probe_model_for
+    from .probes import job_for, measured_columns
 
     if not jr.probes:
         return {}
@@ -122,11 +121,8 @@ def _with_probes(jr: Journal, models: dict) -> dict[str, list[dict]]:
     for cell, rows in jr.cells.items():
         new, hit = [], False
         for r in rows:
-            q = canonical(r.get("backend") or "", r.get("quant") or "") if r.get("status") == "ok" else None
-            entry = None
-            if q:
-                pm = probe_model_for(r["model"], models.get(r["model"]))
-                entry = jr.probes.get(Job(pm, r["backend"], q).key(sid))
+            job = job_for(r, models, aihub_device)
+            entry = jr.probes.get(job.key(sid)) if job else None
             hit = hit or entry is not None
             new.append({**r, **measured_columns(entry)} if entry else r)
         if hit:

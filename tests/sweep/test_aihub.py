@@ -97,3 +97,15 @@ def test_the_jobs_arguments_bind_to_qai_hubs_own_signatures(tmp_path):
                      (qai_hub.submit_inference_job, aihub.profile_args("model", dev, "n"))):
         inspect.signature(fn).bind(**args)  # raises TypeError on a name qai-hub does not take
     assert aihub.profile_args("m", dev, "n")["profile"] is True
+
+
+def test_a_sweep_sends_its_qnn_cells_to_aihub_under_their_own_keys():
+    from advisor.sweep.probes import jobs_from
+
+    rows = [{"status": "ok", "model": "builtin", "backend": "qnn", "quant": "w8a16", "runs_here": True},
+            {"status": "ok", "model": "builtin", "backend": "llamacpp", "quant": "Q4_0", "runs_here": True},
+            {"status": "error", "model": "x", "device": "y", "reason": "bad"}]
+    local, hub = jobs_from(rows, {}), jobs_from(rows, {}, "Samsung Galaxy S24")
+    assert [(j.backend, j.where) for j in local] == [("qnn", ""), ("llamacpp", "")]
+    assert [(j.backend, j.where) for j in hub] == [("qnn", "aihub:Samsung Galaxy S24"), ("llamacpp", "")]
+    assert hub[0].key("s") != local[0].key("s") and hub[1].key("s") == local[1].key("s")
