@@ -51,3 +51,21 @@ def test_unkeyed_saves_still_append_and_flat_rows_say_node_and_cpu(tmp_path):
     rows = [store.flat(r) for r in store.load(path=db)]
     assert len(rows) == 2 and rows[0]["node"] and rows[0]["cpu"] is not None
     assert set(rows[0]) == set(store.CSV_COLUMNS)
+
+
+def test_measurements_check_finds_a_key_pointing_nowhere(cli, tmp_path):
+    import sqlite3
+
+    from conftest_probe import result
+
+    from advisor.probe import store
+
+    store.save(result(), key="sweep:s:builtin:llamacpp:Q8_0")
+    ok = cli("measurements", "check", "--json")
+    assert ok.code == 0 and ok.json()["ok"] is True
+    con = sqlite3.connect(store.db_path())
+    con.execute("INSERT INTO probe_keys(key, probe_id) VALUES ('sweep:s:builtin:llamacpp:Q4_0', 999)")
+    con.commit()
+    con.close()
+    bad = cli("measurements", "check")
+    assert bad.code == 1 and "1 key(s) point to no probe" in bad.err and len(bad.err.strip().splitlines()) == 1
