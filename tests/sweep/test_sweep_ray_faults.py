@@ -54,18 +54,18 @@ def _listening() -> set[str]:
 
 
 def _ray_worker_mid_probe() -> int | None:
-    """The pid of a Ray worker that is running a probe phase right now (its child is advisor.probe.worker)."""
+    """The pid of one of this cluster's Ray workers (this process's descendants, nobody else's) that is running a
+    probe phase right now: its child is advisor.probe.worker."""
     import psutil
 
-    for p in psutil.process_iter(["cmdline"]):
+    for p in psutil.Process().children(recursive=True):
         try:
-            cmd = " ".join(p.info["cmdline"] or [])
-            if "advisor.probe.worker" not in cmd:
+            if "advisor.probe.worker" not in " ".join(p.cmdline()):
                 continue
             parent = p.parent()
             if parent is not None and (parent.name().startswith("ray::") or "ray::" in " ".join(parent.cmdline())):
                 return parent.pid
-        except (psutil.Error, AttributeError):
+        except psutil.Error:
             continue
     return None
 
