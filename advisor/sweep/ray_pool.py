@@ -59,10 +59,17 @@ def start(address: str, workers: int) -> bool:
                      _node_ip_address="127.0.0.1", configure_logging=False)
         else:
             check_address(address)
+            host = address.split("://", 1)[-1].rpartition(":")[0].strip("[]")
+            if host in ("127.0.0.1", "localhost", "::1"):  # a cluster on loopback: Ray would rewrite the address
+                loopback_only()
             ray.init(address=address, log_to_driver=False, configure_logging=False)
     except (ConnectionError, ValueError, RuntimeError) as exc:
+        hint = ""
+        if address != "local" and os.environ.get("RAY_AUTH_MODE", "").lower() != "token":
+            hint = ("; a cluster with token authentication (Ray's default) also needs RAY_AUTH_MODE=token and its "
+                    "token (~/.ray/auth_token or RAY_AUTH_TOKEN) in this environment")
         raise InputError(f"--ray {address}: cannot join the Ray cluster ({str(exc).splitlines()[0][:200]}); "
-                         "give `local` or the head's address (ray://HOST:10001 or HOST:6379)") from None
+                         f"give `local` or the head's address (ray://HOST:10001 or HOST:6379){hint}") from None
     return True
 
 
