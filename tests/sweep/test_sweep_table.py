@@ -93,3 +93,25 @@ def test_out_that_is_a_file_is_bad_input(cli, tmp_path):
     r = cli("sweep", "--models", "qwen2.5-0.5b-instruct", "--devices", "raspberry-pi-5-8gb", "--out", str(f))
     assert r.code == 2 and "--out" in r.err and len(r.err.strip().splitlines()) == 1
     assert f.read_text() == "x"
+
+
+def test_what_a_probe_quantizes_for_each_kind_of_model(tmp_path):
+    import json as _json
+
+    from advisor.knowledge import load_knowledge
+    from advisor.sweep.cells import resolve_models
+    from advisor.sweep.probes import probe_model_for
+
+    cfg = {"model_type": "llama", "hidden_size": 256, "intermediate_size": 512, "num_hidden_layers": 2,
+           "num_attention_heads": 4, "num_key_value_heads": 2, "vocab_size": 512}
+    bare, weights = tmp_path / "bare", tmp_path / "weights"
+    for d in (bare, weights):
+        d.mkdir()
+        (d / "config.json").write_text(_json.dumps(cfg))
+    (weights / "model.safetensors").write_bytes(b"\0" * 16)
+    entries = {e.name: e.value for e in resolve_models(["builtin", "tiny", "qwen2.5-0.5b-instruct", str(bare),
+                                                         str(weights)], load_knowledge())}
+    assert {n: probe_model_for(n, s) for n, s in entries.items()} == {
+        "builtin": "builtin", "tiny": "tiny", "qwen2.5-0.5b-instruct": "builtin", str(bare): "builtin",
+        str(weights): str(weights)}
+    assert entries["tiny"].num_hidden_layers == 2 and entries["builtin"].num_hidden_layers > 2
