@@ -79,7 +79,8 @@ def run_sweep(req: SweepRequest, progress: bool = True) -> SweepSummary:
     bad += [({"model": "*", "device": d.name, "status": "error", "reason": d.error}) for d in req.devices if d.error]
     for r in bad:
         r["cell"] = cell_key(r["model"], r["device"])
-        if not jr.done(r["cell"], retry_failed=True):
+        old = jr.cells.get(r["cell"])
+        if not old or old[0].get("reason") != r["reason"]:
             jr.add_cell([r])
     cells = [(m, d) for m, _ in good_models for d, _ in good_devs]
     todo_cells = {c for c in cells if not jr.done(cell_key(*c), req.retry_failed)}
