@@ -43,3 +43,10 @@ class ProbeFailed(AdvisorError):
     """A probe ran but failed (crash, timeout, memory cap). Exit 1 when it is the whole command."""
 
     exit_code = 1
+
+
+class RemoteUnavailable(AdvisorError):
+    """A remote service a command was asked to use (Qualcomm AI Hub) has no token or cannot be reached. Exit 3,
+    like a missing backend: nothing was measured and nothing was written."""
+
+    exit_code = 3

@@ -51,7 +51,11 @@ def _dominates(a: Prediction, b: Prediction) -> bool:
 
 
 def pareto(preds: list[Prediction]) -> list[bool]:
-    return [not any(_dominates(o, p) for o in preds if o is not p) for p in preds]
+    """Not dominated by any other candidate (what `_dominates` says, with each candidate's point read once: a sweep
+    ranks tens of thousands of candidates)."""
+    pts = [(p.peak_memory_gib.value, -p.decode_tokens_per_s.value, p.ppl_increase_pct.value) for p in preds]
+    return [not any(o[0] <= v[0] and o[1] <= v[1] and o[2] <= v[2] and o != v for j, o in enumerate(pts) if j != i)
+            for i, v in enumerate(pts)]
 
 
 def cautious(e) -> float:

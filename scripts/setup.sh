@@ -4,7 +4,7 @@
 # Usage: scripts/setup.sh [core|all] [--force] [--verbose]
 #   core  advisor + its light runtime deps only (no torch, no backends)            [fast]
 #   all   core + every backend (llama-cpp-python, ONNX Runtime/Olive, OpenVINO/NNCF,
-#         MLX CPU, qai-hub) + torch/transformers/optimum for conversion + test tools,
+#         MLX CPU, qai-hub) + Ray (sweeps) + torch/transformers/optimum for conversion + test tools,
 #         + shellcheck and chromium from apt when missing (a failure there is only a warning)
 #   --force    ignore the up-to-date stamp and redo every step
 #   --verbose  stream pip's output (default: into .venv/setup-logs/, tail shown on error)
@@ -27,7 +27,7 @@ CONSTRAINTS="$REPO_ROOT/requirements/constraints.txt"
 CACHE_ROOT="${XDG_CACHE_HOME:-$HOME/.cache}/advisor"
 WHEELHOUSE="$CACHE_ROOT/wheelhouse"
 CONVERTER_DIR="$CACHE_ROOT/llama.cpp-converter"
-BACKEND_EXTRAS=(llamacpp olive openvino mlx qnn)
+BACKEND_EXTRAS=(llamacpp olive openvino mlx qnn ray)
 
 T0=$SECONDS
 log()  { printf '[setup] %s\n' "$*" >&2; }
@@ -155,7 +155,7 @@ else
   fi
   done_step
 
-  if [[ $LLAMA_OK == 1 ]]; then EXTRAS="all,test"; else EXTRAS="olive,openvino,mlx,qnn,convert,test"; fi
+  if [[ $LLAMA_OK == 1 ]]; then EXTRAS="all,test"; else EXTRAS="olive,openvino,mlx,qnn,ray,convert,test"; fi
   step "installing advisor[$EXTRAS] (backends, torch stack, test tools)"
   PIP_ALL=("${PIP[@]}" install -c "$CONSTRAINTS" --find-links "$WHEELHOUSE")
   if ! run_logged all "${PIP_ALL[@]}" -e "${REPO_ROOT}[$EXTRAS]"; then

@@ -26,9 +26,9 @@ def cli() -> None:
 
 
 def _register() -> None:
-    from . import calibrate_cmd, compare_cmd, devices_cmd, knowledge_cmd, plan_cmd, probe_cmd, tui_cmd
+    from . import calibrate_cmd, compare_cmd, devices_cmd, knowledge_cmd, plan_cmd, probe_cmd, sweep_cmd, tui_cmd
 
-    for mod in (plan_cmd, devices_cmd, knowledge_cmd, calibrate_cmd, tui_cmd, probe_cmd, compare_cmd):
+    for mod in (plan_cmd, devices_cmd, knowledge_cmd, calibrate_cmd, tui_cmd, probe_cmd, compare_cmd, sweep_cmd):
         for cmd in mod.COMMANDS:
             cli.add_command(cmd)
 

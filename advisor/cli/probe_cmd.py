@@ -13,7 +13,8 @@ Examples:
   advisor probe --backend llamacpp --quant Q4_K_M
   advisor probe --backend openvino --quant int4 --json
   advisor probe --backend qnn --quant w8a16 --model ./my-small-hf-model
-  advisor probe --backend olive --quant int8 --model tiny --threads 1""")
+  advisor probe --backend olive --quant int8 --model tiny --threads 1
+  advisor probe --backend qnn --quant w8a16 --aihub-device "Samsung Galaxy S24"   # needs an AI Hub token""")
 @click.option("--backend", required=True, type=click.Choice(BACKEND_IDS, case_sensitive=False), help="Backend id.")
 @click.option("--quant", required=True, help="Quantization id (case-insensitive), e.g. Q4_K_M, int4, int8, w8a16, 4bit.")
 @click.option("--model", "-m", default="builtin", show_default=True, metavar="builtin|tiny|DIR",
@@ -27,8 +28,10 @@ Examples:
               help="Seconds each phase (convert, measure) may take.")
 @click.option("--mem-cap-gib", type=click.FloatRange(0.1, 10000), default=8, show_default=True,
               help="Kill the probe when its processes' RSS exceeds this.")
+@click.option("--aihub-device", metavar="NAME", help="With --backend qnn: measure on this Qualcomm AI Hub device "
+              "(quantize + compile + profile jobs; needs a token, see docs/sweep.md).")
 @json_option
-def probe(backend, quant, model, threads, prompt_tokens, gen_tokens, timeout_s, mem_cap_gib, as_json):
+def probe(backend, quant, model, threads, prompt_tokens, gen_tokens, timeout_s, mem_cap_gib, aihub_device, as_json):
     """Quantize a probe model with one backend and measure it here: file size, conversion and load time, peak
     RSS, prefill/decode tokens/s, and quality against the FP32 reference (KL, top-1, perplexity). Runs in a
     subprocess with a timeout and a memory cap; the result is stored (`advisor measurements list`)."""
@@ -38,6 +41,14 @@ def probe(backend, quant, model, threads, prompt_tokens, gen_tokens, timeout_s, 
 
     backend = backend.lower()
     q = check_request(backend, quant)
+    if aihub_device is not None:
+        from ..probe import aihub
+
+        if backend != "qnn":
+            raise click.UsageError("--aihub-device only applies with --backend qnn")
+        aihub.hub_device(aihub_device)
+        aihub.quantize_dtypes(q)
+        aihub.require_token()  # exit 3 before anything is built, submitted or stored
     require_backend(backend)
     req = ProbeRequest(backend=backend, quant=q, model=model, threads=threads or default_threads(),
                        prompt_tokens=prompt_tokens, gen_tokens=gen_tokens, timeout_s=timeout_s, mem_cap_gib=mem_cap_gib)
@@ -46,7 +57,14 @@ def probe(backend, quant, model, threads, prompt_tokens, gen_tokens, timeout_s, 
 
         resolve(model)  # bad folders fail here with exit 2, before any subprocess
     with _progress(not as_json) as step:
-        res = run_probe(req, step=step)
+        if aihub_device is not None:
+            from ..probe import store
+            from ..probe.aihub import hub_probe
+
+            res = hub_probe(req, aihub_device, step=step)
+            res = store.save(res)
+        else:
+            res = run_probe(req, step=step)
     if as_json:
         emit_json(res)
     else:
@@ -65,7 +83,8 @@ def probe(backend, quant, model, threads, prompt_tokens, gen_tokens, timeout_s, 
 Examples:
   advisor measurements list
   advisor measurements list --json
-  advisor measurements export --csv > probes.csv""")
+  advisor measurements export --csv > probes.csv
+  advisor measurements check""")
 def measurements():
     """Stored probe results (SQLite in the user data folder)."""
 
@@ -116,6 +135,24 @@ def measurements_export(as_csv, all_machines, as_json):
         click.echo(store.to_csv(rows), nl=False)
     else:
         emit_json([r.model_dump(mode="json") for r in rows])
+
+
+@measurements.command("check")
+@json_option
+def measurements_check(as_json):
+    """Check the store's integrity (SQLite's own check; every sweep key points to one stored probe). Exit 1 when
+    something is wrong."""
+    from ..errors import AdvisorError
+    from ..probe import store
+
+    problems = store.check()
+    if as_json:
+        emit_json({"store": str(store.db_path()), "ok": not problems, "problems": problems})
+    elif not problems:
+        click.echo(f"ok: {store.db_path()}")
+    if problems:
+        raise AdvisorError(f"measurement store {store.db_path()}: {'; '.join(problems)}; move it aside to start a "
+                           "new one")
 
 
 COMMANDS = [probe, measurements]

@@ -32,11 +32,15 @@ CREATE TABLE IF NOT EXISTS probes (
   env TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS probes_machine ON probes(machine, backend, quant);
+CREATE TABLE IF NOT EXISTS probe_keys (
+  key TEXT PRIMARY KEY,
+  probe_id INTEGER NOT NULL REFERENCES probes(id)
+);
 """
 CSV_COLUMNS = ("id", "created", "backend", "quant", "model", "ok", "reason", "weights_gib", "peak_memory_gib",
                "decode_tokens_per_s", "prefill_tokens_per_s", "ppl_increase_pct", "kld", "top1_agreement",
                "perplexity", "convert_s", "load_s", "pred_decode_tokens_per_s", "pred_prefill_tokens_per_s",
-               "pred_ppl_increase_pct", "machine", "under_load", "other_cpu_share")
+               "pred_ppl_increase_pct", "machine", "node", "cpu", "source", "under_load", "other_cpu_share")
 
 
 def db_path() -> Path:
@@ -71,24 +75,77 @@ def connect(path: Path | None = None) -> sqlite3.Connection:
     return con
 
 
-def save(res: ProbeResult, path: Path | None = None) -> ProbeResult:
+def save(res: ProbeResult, path: Path | None = None, key: str | None = None) -> ProbeResult:
     """Insert one probe in one IMMEDIATE transaction (the write lock is taken first, so concurrent writers queue
-    on the busy timeout instead of failing); returns the result with its id once the row is committed."""
+    on the busy timeout instead of failing); returns the result with its id once the row is committed.
+
+    With `key` (a sweep cell's idempotency key) the row is stored at most once: when the key is already in the
+    store, nothing is written and the stored row comes back (a retried or resumed cell is never stored twice)."""
     body = res.model_dump(mode="json", exclude={"env", "id", "created"})
     p = path or db_path()
     try:
         with closing(connect(p)) as con, con:  # `with con`: COMMIT on success, ROLLBACK on any exception
             con.execute("BEGIN IMMEDIATE")
+            if key is not None:
+                old = con.execute("SELECT p.id, p.created, p.result, p.env FROM probe_keys k JOIN probes p "
+                                  "ON p.id = k.probe_id WHERE k.key=?", (key,)).fetchone()
+                if old is not None:
+                    prev = _parse(*old)
+                    if prev is not None:
+                        return prev
             cur = con.execute(
                 "INSERT INTO probes(machine, backend, quant, model, ok, reason, result, env) VALUES (?,?,?,?,?,?,?,?)",
                 (res.env.get("fingerprint", "?"), res.backend, res.quant, res.model, int(res.ok), res.reason,
                  json.dumps(body), json.dumps(res.env)))
             rid = cur.lastrowid
+            if key is not None:
+                con.execute("INSERT OR REPLACE INTO probe_keys(key, probe_id) VALUES (?,?)", (key, rid))
             created = con.execute("SELECT created FROM probes WHERE id=?", (rid,)).fetchone()[0]
     except sqlite3.Error as exc:
         raise AdvisorError(f"cannot write to the measurement store {p} ({exc})"
                            + _fix(p, "; set ADVISOR_DATA_DIR to a writable folder")) from None
     return res.model_copy(update={"id": rid, "created": created})
+
+
+def by_keys(keys: list[str], path: Path | None = None) -> dict[str, ProbeResult]:
+    """The stored rows of these idempotency keys (the keys not in the store are absent)."""
+    p = path or db_path()
+    if not keys or not p.exists():
+        return {}
+    out: dict[str, ProbeResult] = {}
+    try:
+        with closing(connect(p)) as con:
+            for k in keys:
+                row = con.execute("SELECT k.key, p.id, p.created, p.result, p.env FROM probe_keys k JOIN probes p "
+                                  "ON p.id = k.probe_id WHERE k.key=?", (k,)).fetchone()
+                res = _parse(*row[1:]) if row else None
+                if res is not None:
+                    out[k] = res
+    except sqlite3.Error as exc:
+        raise AdvisorError(f"cannot read the measurement store {p} ({exc}); move it aside to start a new one") from None
+    return out
+
+
+def check(path: Path | None = None) -> list[str]:
+    """Integrity problems of the store (empty when it is consistent): SQLite's own check, keys pointing nowhere,
+    one probe claimed by two keys."""
+    p = path or db_path()
+    if not p.exists():
+        return []
+    try:
+        with closing(connect(p)) as con:
+            problems = [r[0] for r in con.execute("PRAGMA integrity_check").fetchall() if r[0] != "ok"]
+            dangling = con.execute("SELECT count(*) FROM probe_keys k LEFT JOIN probes p ON p.id = k.probe_id "
+                                   "WHERE p.id IS NULL").fetchone()[0]
+            shared = con.execute("SELECT count(*) FROM (SELECT probe_id FROM probe_keys GROUP BY probe_id "
+                                 "HAVING count(*) > 1)").fetchone()[0]
+    except sqlite3.Error as exc:
+        return [f"unreadable ({exc})"]
+    if dangling:
+        problems.append(f"{dangling} key(s) point to no probe")
+    if shared:
+        problems.append(f"{shared} probe(s) claimed by several keys")
+    return problems
 
 
 def load(machine: str | None = None, ok_only: bool = False, path: Path | None = None) -> list[ProbeResult]:
@@ -137,7 +194,8 @@ def _parse(rid: object, created: object, result: object, env: object) -> ProbeRe
 def flat(r: ProbeResult) -> dict:
     m, p = r.measured, r.predicted or {}
     row = {"id": r.id, "created": r.created, "backend": r.backend, "quant": r.quant, "model": r.model, "ok": r.ok,
-           "reason": r.reason, "machine": r.env.get("fingerprint"), "under_load": r.under_load,
+           "reason": r.reason, "machine": r.env.get("fingerprint"), "node": r.env.get("node") or host(r.env),
+           "cpu": (r.env.get("machine") or {}).get("cpu"), "source": r.env.get("source"), "under_load": r.under_load,
            "other_cpu_share": (r.env.get("load") or {}).get("other_share")}
     for k in CSV_COLUMNS:
         if k.startswith("pred_"):
@@ -145,6 +203,12 @@ def flat(r: ProbeResult) -> dict:
         elif k not in row:
             row[k] = getattr(m, k, None)
     return row
+
+
+def host(env: dict) -> str | None:
+    """The host a probe ran on (where a sweep's worker ran it), from its environment."""
+    m = env.get("machine")
+    return m.get("host") if isinstance(m, dict) else None
 
 
 def to_csv(rows: list[ProbeResult]) -> str:

@@ -122,8 +122,8 @@ def convert(pm: ProbeModel, quant: str, out: Path, threads: int, calib: np.ndarr
 
 def _hub_note() -> str:
     if (Path.home() / ".qai_hub" / "client.ini").is_file():
-        return "AI Hub token found, but probes do not submit jobs (offline machine): NPU speed not measured"
-    return "no AI Hub token: NPU speed not measured (the speeds are CPU emulation)"
+        return "AI Hub token found: add --aihub-device NAME to measure NPU speed on a real device (here: CPU emulation)"
+    return "no AI Hub token: NPU speed not measured (the speeds are CPU emulation; see docs/sweep.md for AI Hub)"
 
 
 def load(pm: ProbeModel, conv: Converted, threads: int) -> PastRunner:
