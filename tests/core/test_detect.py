@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import platform
-import time
 from pathlib import Path
 
 import pytest
@@ -15,10 +14,7 @@ from advisor.detect import device_class, sysfs_accelerators
 
 def test_this_machine_real():
     detect.detect_profile.cache_clear()
-    t = time.perf_counter()
-    p = detect.detect_profile(measure=True)
-    took = time.perf_counter() - t
-    assert took < 1.5, f"detect took {took:.2f} s"
+    p = detect.detect_profile(measure=True)  # how long it takes: benchmarks/detect_latency.py (no timing here)
     assert p.memory.bandwidth_gbs > 0 and p.memory.total_gb > 0
     assert p.cpu.cores >= 1 and p.cpu.threads >= p.cpu.cores and p.cpu.model
     assert p.os == ["linux"] or platform.system() != "Linux"
