@@ -40,7 +40,7 @@ class Claim:
     speedup_x: tuple[float, float] = (1.0, 1.0)
 
 
-# The chapter's table (SPEC.md, "the claims it must be able to reason about"), as the chapter states it.
+# The chapter's table (docs/reports.md, "claims"), as the chapter states it.
 CLAIMS: tuple[Claim, ...] = (
     Claim("llama.cpp", "llamacpp", ("Q4_K_M",), "~4 GB", "2-3x", "cross-platform", "F16",
           about_gb=4.0, speedup_x=(2.0, 3.0)),

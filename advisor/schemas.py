@@ -1,6 +1,6 @@
 """Pydantic models for every edge of the advisor: device profiles, models, constraints, plans.
 
-All models forbid unknown keys. Fields beyond SPEC.md are optional so the SPEC example validates as written.
+All models forbid unknown keys. Fields beyond the core contract (docs/user-guide.md#json-output) are optional, so minimal profiles validate.
 """
 
 from __future__ import annotations
@@ -228,7 +228,9 @@ class Candidate(Strict):
     script: str | None = None
     pareto: bool = False
     rule_path: list[str] = Field(default_factory=list)
-    runs_here: bool | None = Field(default=None, description="can this toolchain run on the target at all")
+    runs_here: bool | None = Field(default=None, description="can this toolchain's probe run on THIS machine "
+                                   "(Linux x86-64, where `advisor probe` measures): the backend's runs_on_linux_x86 "
+                                   "in knowledge/backends.yaml; says nothing about the target device")
 
 
 class Elimination(Strict):

@@ -32,7 +32,7 @@ class DeviceScreen(PickerScreen[DeviceProfile]):
     SUB_TITLE = "1/4 · device"
     HELP = ("Type to filter the profile library by name, class (arm_sbc, apple_silicon...) or vendor; ↑/↓ move "
             "through the list and Enter chooses. F2 profiles this machine (CPU flags, RAM, a bandwidth test). "
-            "A path ending in .yaml/.yml/.json loads a profile file of your own (see SPEC.md for the fields).")
+            "A path ending in .yaml/.yml/.json loads a profile file of your own (`advisor schema device` lists the fields).")
     BINDINGS = [
         Binding("enter", "choose", "Choose", priority=True),
         Binding("f2", "detect", "This machine"),

@@ -1,5 +1,5 @@
 """`advisor claims` (the chapter's table checked on a device) and `advisor compare` (one model, several devices):
-the JSON contracts of SPEC.md, the schemas behind them, and verdicts that follow the decision tree (issue 15)."""
+the JSON contracts (`advisor schema claims|compare`), the schemas behind them, and verdicts that follow the decision tree (issue 15)."""
 
 from __future__ import annotations
 

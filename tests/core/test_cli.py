@@ -1,4 +1,4 @@
-"""The real CLI entry point: contracts of SPEC.md and one-line errors with exit 2."""
+"""The real CLI entry point: JSON contracts (docs/user-guide.md#json-output, `advisor schema`) and one-line errors with exit 2."""
 
 from __future__ import annotations
 
