@@ -10,9 +10,13 @@ import json
 import math
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import paths
 from .knowledge import Knowledge, load_knowledge
+
+if TYPE_CHECKING:
+    from .speed_data import SpeedRow
 
 LOW_Q, HIGH_Q = 0.10, 0.90
 MIN_ENGINE_ROWS = 8
@@ -61,7 +65,7 @@ def fit_quality(kb: Knowledge) -> dict:
 
 
 # ---------------------------------------------------------------- size
-def size_errors(rows: list[Row]) -> dict:
+def size_errors(rows: list[SpeedRow]) -> dict:
     import numpy as np
 
     by: dict[str, list[float]] = {}

@@ -144,7 +144,7 @@ def test_ctrl_c_kills_the_worker_and_cleans_up(probe_cache):
     cache, root = probe_cache
     argv = advisor_cmd("probe", "--backend", "llamacpp", "--quant", "Q8_0", "--model", "tiny", "--json")
     proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
-    w = wait_for_worker(str(root), "convert", proc)
+    wait_for_worker(str(root), "convert", proc)
     proc.send_signal(signal.SIGINT)  # what Ctrl-C sends to the foreground group; the worker has its own session
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 130 and err.strip() in ("aborted", "interrupted"), err

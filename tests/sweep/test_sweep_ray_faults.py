@@ -10,7 +10,6 @@ import signal
 import tempfile
 import threading
 import time
-from pathlib import Path
 
 import pytest
 
