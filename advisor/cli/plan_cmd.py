@@ -49,14 +49,13 @@ def plan(device, model, probe, probe_top, emit_dir, force, as_json, as_markdown,
         check_html_path(html_file)
     cons = constraints_from(kw)
     kb, cal, dev, spec = load_inputs(device, model)
-    from ..planner import attach_measurements
-    from ..probe.runner import local_calibration, probe_plan
+    from ..probe.runner import local_calibration
 
     result = make_plan(dev, spec, cons, kb, local_calibration(cal, dev))
     if probe:
-        probed = probe_plan(result, spec, top=probe_top, progress=not as_json)
-        # the new measurements recalibrate this machine's speeds and the format's quality: plan again
-        result = attach_measurements(make_plan(dev, spec, cons, kb, local_calibration(cal, dev)), probed)
+        from ..probe.replan import probe_and_replan
+
+        result = probe_and_replan(result, kb, cal, top=probe_top, progress=not as_json)
     if emit_dir is not None:
         from ..emit import emit_plan_scripts
 

@@ -108,7 +108,7 @@ class AdvisorApp(App[Plan | None]):
 
     async def _ask_plan(self) -> str:
         assert self.plan is not None and self.model is not None
-        screen = PlanScreen(self.plan, self.model)
+        screen = PlanScreen(self.plan, self.model, self.library.kb, self.library.cal)
         step = await self.push_screen_wait(screen)
         self.plan = screen.plan  # probes and script export replace the plan
         return step

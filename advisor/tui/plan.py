@@ -65,9 +65,10 @@ class PlanScreen(Screen[Next]):
         Binding("n", "leave('device')", "New"),
     ]
 
-    def __init__(self, plan: Plan, model: ModelSpec):
+    def __init__(self, plan: Plan, model: ModelSpec, kb=None, cal=None, probe_top: int = 3):
         super().__init__()
         self.plan, self.model = plan, model
+        self.kb, self.cal, self.probe_top = kb, cal, probe_top  # what a probe re-plans with (as `plan --probe`)
         self.busy: str | None = None
 
     def compose(self) -> ComposeResult:
@@ -149,7 +150,7 @@ class PlanScreen(Screen[Next]):
 
     def action_probe(self) -> None:
         self._set_busy("probe")
-        self.say("probing the top 3 candidates (quantize and measure on this machine)… c cancels")
+        self.say(f"probing the top {self.probe_top} candidates (quantize and measure on this machine)… c cancels")
         self._run(self._probe)
 
     def action_export(self) -> None:
@@ -190,8 +191,10 @@ class PlanScreen(Screen[Next]):
         return job()
 
     def _probe(self) -> Plan:
-        probe_plan = optional("advisor.probe.runner", "probe_plan", "probing")
-        return probe_plan(self.plan, self.model, top=3, progress=False)
+        """Probe, re-plan with the new local calibration and attach the measurements: the same core function as
+        `advisor plan --probe`, so the screen shows what the CLI would."""
+        probe_and_replan = optional("advisor.probe.replan", "probe_and_replan", "probing")
+        return probe_and_replan(self.plan, self.kb, self.cal, top=self.probe_top, progress=False)
 
     def _export(self, folder: Path) -> Plan:
         emit = optional("advisor.emit", "emit_plan_scripts", "script export")

@@ -34,14 +34,14 @@ async def test_v_shows_the_chart_of_every_backend(make_app, keys):
 
 
 async def test_chart_redraws_when_probes_land(make_app, keys, waiter, fake_module):
-    def probe_plan(plan, spec, top=3, progress=True):
+    def probe_plan(plan, kb, cal, top=3, progress=True):
         best = plan.candidates[0]
         moved = best.decode_tokens_per_s.model_copy(update={"evidence": "measured-here"})
         best = best.model_copy(update={"measured": {"decode_tokens_per_s": 12.5}, "decode_tokens_per_s": moved,
                                        "peak_memory_gib": Estimate(value=0.5, low=0.4, high=0.6)})
         return plan.model_copy(update={"candidates": [best, *plan.candidates[1:]]})
 
-    fake_module("advisor.probe.runner", probe_plan=probe_plan)
+    fake_module("advisor.probe.replan", probe_and_replan=probe_plan)
     app = make_app()
     async with app.run_test(size=(100, 32)) as pilot:
         await keys.to_plan(pilot)

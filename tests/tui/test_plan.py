@@ -65,7 +65,7 @@ async def test_save_reports_os_errors(make_app, keys, tmp_path, monkeypatch):
         assert "cannot save" in message(app) and "Permission denied" in message(app)
 
 
-@pytest.mark.parametrize("key, module, what", [("p", "advisor.probe.runner", "probing"),
+@pytest.mark.parametrize("key, module, what", [("p", "advisor.probe.replan", "probing"),
                                                ("e", "advisor.emit", "script export")])
 async def test_missing_probe_or_emit_module_is_a_clear_message(make_app, keys, waiter, fake_module, key, module,
                                                                 what, tmp_path, monkeypatch):
@@ -86,12 +86,12 @@ async def test_missing_probe_or_emit_module_is_a_clear_message(make_app, keys, w
 async def test_probe_runs_in_a_worker_and_updates_the_plan(make_app, keys, waiter, fake_module):
     seen = {}
 
-    def probe_plan(plan, spec, top=3, progress=True):
-        seen.update(top=top, progress=progress, model=spec.id, thread=threading.current_thread().name)
+    def probe_plan(plan, kb, cal, top=3, progress=True):
+        seen.update(top=top, progress=progress, model=plan.model.id, thread=threading.current_thread().name)
         best = plan.candidates[0].model_copy(update={"measured": {"decode_tokens_per_s": 12.5}})
         return plan.model_copy(update={"candidates": [best, *plan.candidates[1:]]})
 
-    fake_module("advisor.probe.runner", probe_plan=probe_plan)
+    fake_module("advisor.probe.replan", probe_and_replan=probe_plan)
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await keys.to_plan(pilot)
@@ -105,11 +105,11 @@ async def test_probe_runs_in_a_worker_and_updates_the_plan(make_app, keys, waite
 async def test_probe_can_be_cancelled(make_app, keys, waiter, fake_module):
     release = threading.Event()
 
-    def probe_plan(plan, spec, top=3, progress=True):
+    def probe_plan(plan, kb, cal, top=3, progress=True):
         release.wait(10)
         return plan
 
-    fake_module("advisor.probe.runner", probe_plan=probe_plan)
+    fake_module("advisor.probe.replan", probe_and_replan=probe_plan)
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await keys.to_plan(pilot)
@@ -124,10 +124,10 @@ async def test_probe_can_be_cancelled(make_app, keys, waiter, fake_module):
 
 
 async def test_unexpected_probe_failure_is_shown_not_raised(make_app, keys, waiter, fake_module):
-    def probe_plan(plan, spec, top=3, progress=True):
+    def probe_plan(plan, kb, cal, top=3, progress=True):
         raise RuntimeError("backend crashed")
 
-    fake_module("advisor.probe.runner", probe_plan=probe_plan)
+    fake_module("advisor.probe.replan", probe_and_replan=probe_plan)
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await keys.to_plan(pilot)
