@@ -30,6 +30,14 @@ def short(e: Estimate) -> str:
     return f"{mark(e)}{num(e.value)}\n[dim]{num(e.low, 2)}–{num(e.high, 2)}[/]"
 
 
+def short_opt(e: Estimate | None) -> str:
+    return "-" if e is None else short(e)
+
+
+def est_opt(e: Estimate | None, fmt: str = "{:.1f}") -> str:
+    return "-" if e is None else est(e, fmt)
+
+
 def plan_json(plan: Plan) -> str:
     return json.dumps(plan.model_dump(mode="json", by_alias=True), indent=2)
 
@@ -43,20 +51,22 @@ def plan_table(plan: Plan, limit: int | None = 12):
     from rich.table import Table
 
     t = Table(title=f"{plan.model.name or plan.model.id} on {plan.device.name}", box=box.SIMPLE_HEAD, pad_edge=False,
-              padding=(0, 1), caption="value over its 80 % interval; decode/prefill in tokens/s; * = Pareto front; "
-                      "~ = proxy (no measurements of this engine), = = probed here",
+              padding=(0, 1), caption="value over its 80 % interval; decode/prefill in tokens/s; TTFT in s and energy in J for "
+                      f"one answer ({plan.constraints.prompt_tokens}+{plan.constraints.gen_tokens} tokens); "
+                      "* = Pareto front; ~ = proxy (no measurements of this engine / of this device's power), "
+                      "= = probed here",
               collapse_padding=True)
     for col, just in [("backend", "left"), ("quant", "left"), ("unit", "left"), ("ok", "center"),
-                      ("GiB", "right"), ("decode/s", "right"), ("prefill/s", "right"), ("ppl+%", "right"),
-                      ("score", "right")]:
+                      ("GiB", "right"), ("decode/s", "right"), ("prefill/s", "right"), ("TTFT s", "right"),
+                      ("J", "right"), ("ppl+%", "right"), ("score", "right")]:
         t.add_column(col, justify=just, no_wrap=True, overflow="ellipsis",
                      min_width=max(len(col), 7 if just == "right" and col != "#" else 0))
     for c in shown(plan, limit):
         ok = "[green]✓[/]" if c.feasible else "[red]✗[/]"
         mark = "*" if c.pareto else ""
         t.add_row(c.backend, c.quant + mark, c.compute, ok, short(c.peak_memory_gib),
-                  short(c.decode_tokens_per_s), short(c.prefill_tokens_per_s), short(c.ppl_increase_pct),
-                  f"{c.score:.2f}")
+                  short(c.decode_tokens_per_s), short(c.prefill_tokens_per_s), short_opt(c.ttft_s),
+                  short_opt(c.energy_j), short(c.ppl_increase_pct), f"{c.score:.2f}")
     return t
 
 
@@ -79,14 +89,19 @@ def print_plan(console, plan: Plan, limit: int | None = 12) -> None:
 
 def plan_markdown(plan: Plan, limit: int | None = None) -> str:
     lines = [f"# Deployment plan: {plan.model.name or plan.model.id} on {plan.device.name}", "", plan.summary, "",
-             "| # | backend | quant | engine | feasible | peak GiB | decode tok/s | prefill tok/s | ppl +% | score |",
-             "|---|---|---|---|---|---|---|---|---|---|"]
+             "| # | backend | quant | engine | feasible | peak GiB | decode tok/s | prefill tok/s | TTFT s | J per answer "
+             "| ppl +% | score |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for i, c in enumerate(shown(plan, limit), 1):
         lines.append(f"| {i} | {c.backend} | {c.quant}{' *' if c.pareto else ''} | {c.engine or c.compute} | "
                      f"{'yes' if c.feasible else 'no: ' + '; '.join(c.violations)} | {est(c.peak_memory_gib, '{:.2f}')} | "
                      f"{est(c.decode_tokens_per_s)} | {est(c.prefill_tokens_per_s, '{:.0f}')} | "
+                     f"{est_opt(c.ttft_s, '{:.2f}')} | {est_opt(c.energy_j, '{:.0f}')} | "
                      f"{est(c.ppl_increase_pct, '{:.2f}')} | {c.score:.2f} |")
-    lines += ["", "Intervals are 80 %; * marks the Pareto front (memory, decode speed, quality); ~ marks a proxy figure "
+    cons = plan.constraints
+    lines += ["", f"One answer: {cons.prompt_tokens} prompt + {cons.gen_tokens} generated tokens"
+              f"{' (workload ' + cons.workload + ')' if cons.workload else ''}; TTFT = time to the first token.",
+              "", "Intervals are 80 %; * marks the Pareto front (memory, decode speed, quality); ~ marks a proxy figure "
               "(no public measurements of that engine: borrowed from another), = one a probe on this machine moved.", "",
               "## Decision path", ""]
     lines += [f"1. {p}" for p in plan.decision_path]
@@ -108,7 +123,9 @@ def plan_markdown(plan: Plan, limit: int | None = None) -> str:
         lines += ["", "What each figure rests on:", ""] + [
             f"- {name}: {getattr(b, key).basis}" for name, key in
             [("weights", "weights_gib"), ("peak memory", "peak_memory_gib"), ("decode", "decode_tokens_per_s"),
-             ("prefill", "prefill_tokens_per_s"), ("quality", "ppl_increase_pct")]]
+             ("prefill", "prefill_tokens_per_s"), ("quality", "ppl_increase_pct"), ("time to first token", "ttft_s"),
+             ("answer time", "answer_s"), ("power", "power_w"), ("energy", "energy_j"),
+             ("battery", "battery_pct_per_100_answers")] if getattr(b, key) is not None]
     return "\n".join(lines) + "\n"
 
 
@@ -132,8 +149,12 @@ def candidate_detail(c: Candidate) -> list[str]:
            f"(score {c.score:.2f})"]
     for name, key, f in [("weights GiB", "weights_gib", "{:.3f}"), ("peak memory GiB", "peak_memory_gib", "{:.3f}"),
                          ("decode tok/s", "decode_tokens_per_s", "{:.1f}"), ("prefill tok/s", "prefill_tokens_per_s", "{:.0f}"),
-                         ("perplexity +%", "ppl_increase_pct", "{:.2f}")]:
+                         ("perplexity +%", "ppl_increase_pct", "{:.2f}"), ("TTFT s", "ttft_s", "{:.2f}"),
+                         ("answer s", "answer_s", "{:.1f}"), ("power W", "power_w", "{:.1f}"),
+                         ("energy J", "energy_j", "{:.0f}"), ("battery %/100", "battery_pct_per_100_answers", "{:.1f}")]:
         e = getattr(c, key)
+        if e is None:
+            continue
         ev = f" [{e.evidence}, {e.rows} rows]" if e.evidence else ""
         out.append(f"  {name:17} {est(e, f)}{ev}   ({e.basis})")
     out += [f"  violation: {v}" for v in c.violations]
