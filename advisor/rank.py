@@ -13,11 +13,11 @@ PRIORITY_WEIGHTS = {
     "speed": (0.7, 0.2, 0.1),
     "quality": (0.2, 0.7, 0.1),
     "size": (0.2, 0.2, 0.6),
-    "latency": (0.8, 0.15, 0.05),   # answer time for the workload
-    "battery": (0.1, 0.15, 0.05),   # + ENERGY_WEIGHT: energy per answer
+    "latency": (0.6, 0.3, 0.1),     # answer time for the workload
+    "battery": (0.05, 0.3, 0.05),   # + ENERGY_WEIGHT: energy per answer
 }
-# weight of the energy term (energy per answer on a log scale) by --priority; absent: 0
-ENERGY_WEIGHT = {"battery": 0.7}
+# weight of the energy term (energy per answer on a log scale) by --priority; absent: 0 (docs/policy.md#ranking)
+ENERGY_WEIGHT = {"battery": 0.6}
 
 
 @dataclass(frozen=True)
