@@ -26,7 +26,6 @@ FIELDS: list[tuple[str, str, type, str]] = [
     ("max_energy_j", "Max energy (J)", float, "per answer of the workload"),
 ]
 PRIORITIES = ["balanced", "speed", "quality", "size", "latency", "battery"]
-CUSTOM = "as typed"  # the workload choice that keeps the current prompt/generated tokens
 
 
 def workload_presets() -> dict:
@@ -101,11 +100,11 @@ class GoalsScreen(Screen[Constraints | None]):
                 yield Label("Workload", classes="field-label")
                 with RadioSet(id="workload"):
                     now = self.current.workload
-                    yield RadioButton(f"{CUSTOM} ({self.current.prompt_tokens}+{self.current.gen_tokens})",
+                    yield RadioButton(f"{self.current.prompt_tokens}+{self.current.gen_tokens} tok",
                                       value=now is None, id="workload-custom")
                     for wid, w in workload_presets().items():
-                        yield RadioButton(f"{wid} ({w.prompt_tokens}+{w.gen_tokens})", value=wid == now,
-                                          id=f"workload-{wid}")
+                        yield RadioButton(wid, value=wid == now, id=f"workload-{wid}",
+                                          tooltip=f"{w.prompt_tokens} prompt + {w.gen_tokens} generated tokens")
             yield Static("", id="goals-message", classes="message")
         yield Footer()
 
