@@ -162,3 +162,9 @@ def test_cli_markdown_and_table_show_ttft_and_energy(cli):
     one = cli("predict", "-d", "galaxy-s25-ultra", "-m", "llama-3.2-1b-instruct", "--backend", "llamacpp",
               "--quant", "Q4_0", "--workload", "chat").out
     assert "energy J" in one and "battery %/100" in one
+
+
+def test_nothing_feasible_suggests_what_to_relax(kb, cal, profs):
+    p = plan(kb, cal, profs, "raspberry-pi-5-8gb", model="llama-3.2-1b-instruct", max_energy_j=1.0, max_ttft_s=0.001)
+    text = " ".join(p.suggestions)
+    assert "--max-energy-j" in text and "--max-ttft-s" in text
