@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from advisor import paths  # noqa: E402
 from advisor.energy_data import load_power_rows  # noqa: E402
-from advisor.energy_fit import COMPONENT_KINDS, PowerModel  # noqa: E402
+from advisor.energy_fit import COMPONENT_KINDS, FEATURES, PowerModel  # noqa: E402
 
 
 def evaluate(rows):
@@ -41,7 +41,7 @@ def evaluate(rows):
                 continue
             mid, lo, hi = model.predict(r.bandwidth_gbs, r.form == "handheld", r.unit, r.discrete)
             if r.power_kind in COMPONENT_KINDS:  # the row measured a part: compare like with like
-                k = math.exp(model.coef_[4])
+                k = math.exp(model.coef_[FEATURES.index("component")])
                 mid, lo, hi = mid * k, lo * k, hi * k
             out.append((r, mid, lo, hi, base))
     return out

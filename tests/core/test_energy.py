@@ -168,3 +168,11 @@ def test_nothing_feasible_suggests_what_to_relax(kb, cal, profs):
     p = plan(kb, cal, profs, "raspberry-pi-5-8gb", model="llama-3.2-1b-instruct", max_energy_j=1.0, max_ttft_s=0.001)
     text = " ".join(p.suggestions)
     assert "--max-energy-j" in text and "--max-ttft-s" in text
+
+
+def test_every_profile_power_section_is_sourced(profs):
+    with_power = [p for p in profs.values() if p.power]
+    assert len(with_power) >= 8
+    for p in with_power:
+        assert p.power.sources and all(s.startswith("https://") for s in p.power.sources), p.id
+        assert p.power.active_w or p.power.sustained or p.power.battery_wh, p.id
