@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
@@ -206,6 +206,8 @@ class Knowledge(Strict):
     memory: dict[str, MemoryRule]
     engines: dict[str, Engine] = Field(default_factory=dict)
     cpu_isa: CpuIsa | None = None
+    energy: Any = Field(default=None, description="advisor.energy.EnergyKnowledge: power model and constants")
+    workloads: dict[str, Any] = Field(default_factory=dict, description="--workload presets by id")
 
     def macs_per_cycle(self, features: list[str]) -> float:
         """Peak int8 MACs per cycle per core for the best ISA feature the CPU lists (knowledge/cpu_isa.yaml)."""
@@ -295,9 +297,25 @@ def load_knowledge_from(directory: Path) -> Knowledge:
         models[m.id] = m
     kb = Knowledge(backends=backends, ggml_types=qfile.ggml_types, formats=formats, tree=tree, models=models,
                    memory=memfile.classes, engines=load_engines_from(directory / "engines.yaml"),
-                   cpu_isa=load(CpuIsa, directory / "cpu_isa.yaml"))
+                   cpu_isa=load(CpuIsa, directory / "cpu_isa.yaml"), **_energy_parts(directory))
     _cross_check(kb)
     return kb
+
+
+def _energy_parts(directory: Path) -> dict:
+    """Workload presets and the energy model, where the knowledge folder has them (a trimmed test folder may not)."""
+    from .energy import EnergyKnowledge
+    from .energy_data import EnergyFile, WorkloadsFile, fit_power_model, load_power_rows
+
+    out: dict = {}
+    if (directory / "workloads.yaml").is_file():
+        out["workloads"] = {w.id: w for w in load(WorkloadsFile, directory / "workloads.yaml").workloads}
+    csv_path = directory / "data" / "energy_measurements.csv"
+    if (directory / "energy.yaml").is_file() and csv_path.is_file():
+        consts = load(EnergyFile, directory / "energy.yaml")
+        rows = load_power_rows(csv_path)
+        out["energy"] = EnergyKnowledge(consts=consts, model=fit_power_model(rows), rows=tuple(rows))
+    return out
 
 
 @lru_cache(maxsize=1)

@@ -141,6 +141,16 @@ def suggest(cands: list[Candidate], model: ModelSpec, cons: Constraints, kb: Kno
                    f"({best.backend} {best.quant}): lower --min-decode-tps or pick a smaller model")
     if any(any("prefill" in v for v in c.violations) for c in cands):
         out.append("lower --min-prefill-tps, or use a device with a GPU/NPU for prompt processing")
+    if any(any("--max-ttft-s" in v for v in c.violations) for c in cands):
+        quick = min((c for c in cands if c.ttft_s), key=lambda c: c.ttft_s.value, default=None)
+        if quick:
+            out.append(f"the quickest first token is ~{quick.ttft_s.value:.2f} s ({quick.backend} {quick.quant} on the "
+                       f"{quick.compute}): raise --max-ttft-s, shorten the prompt or use a GPU/NPU for prefill")
+    if any(any("--max-energy-j" in v for v in c.violations) for c in cands):
+        frugal = min((c for c in cands if c.energy_j), key=lambda c: c.energy_j.value, default=None)
+        if frugal:
+            out.append(f"the least energy per answer is ~{frugal.energy_j.value:.0f} J ({frugal.backend} "
+                       f"{frugal.quant} on the {frugal.compute}): raise --max-energy-j or generate fewer tokens")
     best_q = min(cands, key=lambda c: c.ppl_increase_pct.value)
     if any("perplexity" in v for v in best_q.violations):
         best = best_q

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from .architecture import ParamCounts, count_params, kv_bytes_per_token
 from .calibration import Calibration
+from .energy import answer_estimates
 from .engines import select_engine
 from .knowledge import Knowledge, QuantFormat
 from .speedmodel import SpeedInput, cpu_tops, cpu_vendor
@@ -150,7 +151,8 @@ def predict(
         backend=backend, quant=fmt.quant, compute=compute, engine=x.engine, weights_gib=weights, peak_memory_gib=peak_est,
         decode_tokens_per_s=decode, prefill_tokens_per_s=prefill, ppl_increase_pct=quality,
     )
-    return pred, notes
+    answer = answer_estimates(pred, dev, x.bandwidth_gbs, work.prompt_tokens, work.gen_tokens, kb.energy)
+    return pred.model_copy(update=answer), notes
 
 
 def _speed_estimate(e, prefix: str) -> Estimate:

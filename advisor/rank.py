@@ -13,7 +13,11 @@ PRIORITY_WEIGHTS = {
     "speed": (0.7, 0.2, 0.1),
     "quality": (0.2, 0.7, 0.1),
     "size": (0.2, 0.2, 0.6),
+    "latency": (0.6, 0.3, 0.1),     # answer time for the workload
+    "battery": (0.05, 0.3, 0.05),   # + ENERGY_WEIGHT: energy per answer
 }
+# weight of the energy term (energy per answer on a log scale) by --priority; absent: 0 (docs/policy.md#ranking)
+ENERGY_WEIGHT = {"battery": 0.6}
 
 
 @dataclass(frozen=True)
@@ -41,6 +45,13 @@ def violations(pred: Prediction, cons: Constraints, usable_gib: float) -> list[s
     q = pred.ppl_increase_pct.value
     if cons.max_quality_loss is not None and q > cons.max_quality_loss:
         out.append(f"perplexity +{q:.2f}% > --max-quality-loss {cons.max_quality_loss:g}%")
+    if cons.max_ttft_s is not None and pred.ttft_s is not None and pred.ttft_s.value > cons.max_ttft_s:
+        out.append(f"time to first token {pred.ttft_s.value:.2f} s > --max-ttft-s {cons.max_ttft_s:g}")
+    if cons.max_energy_j is not None:
+        if pred.energy_j is None:
+            out.append("energy per answer unknown (no energy model loaded) while --max-energy-j is set")
+        elif pred.energy_j.value > cons.max_energy_j:
+            out.append(f"energy {pred.energy_j.value:.1f} J per answer > --max-energy-j {cons.max_energy_j:g}")
     return out
 
 
@@ -77,16 +88,29 @@ def scores(preds: list[Prediction], priority: str, prompt_tokens: int = 512, gen
     if not preds:
         return []
     ws, wq, wm = PRIORITY_WEIGHTS[priority]
+    we = ENERGY_WEIGHT.get(priority, 0.0)
     times = [answer_seconds(p, prompt_tokens, gen_tokens) for p in preds]
     quickest = min(times)
     small = min(p.peak_memory_gib.value for p in preds)
+    energies = [energy_cautious(p) for p in preds]
+    least = min((e for e in energies if e is not None), default=None)
     out = []
-    for p, t in zip(preds, times):
+    for p, t, e in zip(preds, times, energies):
         speed = 1.0 + math.log(quickest / t) / math.log(10)
         quality = 1.0 / (1.0 + p.ppl_increase_pct.value / 5.0)  # +5 % perplexity halves the quality score
         size = small / max(p.peak_memory_gib.value, 1e-6)
-        out.append(round(ws * max(speed, 0.0) + wq * quality + wm * size, 4))
+        # energy like speed: 1 for the least energy per answer, 0 at ten times more; unknown energy scores 0
+        energy = 1.0 + math.log(least / e) / math.log(10) if (e is not None and least) else 0.0
+        out.append(round(ws * max(speed, 0.0) + wq * quality + wm * size + we * max(energy, 0.0), 4))
     return out
+
+
+def energy_cautious(p: Prediction) -> float | None:
+    """Energy per answer judged between its middle and the high end of its interval (the mirror of `cautious`)."""
+    e = p.energy_j
+    if e is None:
+        return None
+    return math.sqrt(max(e.value, 1e-9) * max(e.high, 1e-9))
 
 
 def rank(items: list[Scored], cons: Constraints) -> list[Candidate]:

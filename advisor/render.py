@@ -30,6 +30,14 @@ def short(e: Estimate) -> str:
     return f"{mark(e)}{num(e.value)}\n[dim]{num(e.low, 2)}–{num(e.high, 2)}[/]"
 
 
+def short_opt(e: Estimate | None) -> str:
+    return "-" if e is None else short(e)
+
+
+def est_opt(e: Estimate | None, fmt: str = "{:.1f}") -> str:
+    return "-" if e is None else est(e, fmt)
+
+
 def plan_json(plan: Plan) -> str:
     return json.dumps(plan.model_dump(mode="json", by_alias=True), indent=2)
 
@@ -50,7 +58,9 @@ def plan_columns():
         Col("ok", lambda c: "[green]✓[/]" if c.feasible else "[red]✗[/]", justify="center", fold_into="quant"),
         Col("GiB", lambda c: short(c.peak_memory_gib), "right", min_width=7),
         Col("decode/s", lambda c: short(c.decode_tokens_per_s), "right", short="dec/s", min_width=7),
-        Col("prefill/s", lambda c: short(c.prefill_tokens_per_s), "right", short="pre/s", min_width=7, drop=2),
+        Col("prefill/s", lambda c: short(c.prefill_tokens_per_s), "right", short="pre/s", min_width=7, drop=4),
+        Col("TTFT s", lambda c: short_opt(c.ttft_s), "right", short="TTFT", min_width=7, drop=2),
+        Col("J", lambda c: short_opt(c.energy_j), "right", min_width=7, drop=3),
         Col("ppl+%", lambda c: short(c.ppl_increase_pct), "right", short="ppl%", min_width=7, drop=1),
         Col("score", lambda c: f"{c.score:.2f}", "right"),
     ]
@@ -62,8 +72,10 @@ def plan_table(plan: Plan, limit: int | None = 12, width: int | None = None):
 
     return fit(plan_columns(), shown(plan, limit), width,
                title=f"{plan.model.name or plan.model.id} on {plan.device.name}",
-               caption="value over its 80 % interval; decode/prefill in tokens/s; * = Pareto front; "
-                       "~ = proxy (no measurements of this engine), = = probed here")
+               caption="value over its 80 % interval; decode/prefill in tokens/s; TTFT in s and energy in J for "
+                       f"one answer ({plan.constraints.prompt_tokens}+{plan.constraints.gen_tokens} tokens); "
+                       "* = Pareto front; ~ = proxy (no measurements of this engine / of this device's power), "
+                       "= = probed here")
 
 
 def print_plan(console, plan: Plan, limit: int | None = 12) -> None:
@@ -85,14 +97,19 @@ def print_plan(console, plan: Plan, limit: int | None = 12) -> None:
 
 def plan_markdown(plan: Plan, limit: int | None = None) -> str:
     lines = [f"# Deployment plan: {plan.model.name or plan.model.id} on {plan.device.name}", "", plan.summary, "",
-             "| # | backend | quant | engine | feasible | peak GiB | decode tok/s | prefill tok/s | ppl +% | score |",
-             "|---|---|---|---|---|---|---|---|---|---|"]
+             "| # | backend | quant | engine | feasible | peak GiB | decode tok/s | prefill tok/s | TTFT s | J per answer "
+             "| ppl +% | score |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for i, c in enumerate(shown(plan, limit), 1):
         lines.append(f"| {i} | {c.backend} | {c.quant}{' *' if c.pareto else ''} | {c.engine or c.compute} | "
                      f"{'yes' if c.feasible else 'no: ' + '; '.join(c.violations)} | {est(c.peak_memory_gib, '{:.2f}')} | "
                      f"{est(c.decode_tokens_per_s)} | {est(c.prefill_tokens_per_s, '{:.0f}')} | "
+                     f"{est_opt(c.ttft_s, '{:.2f}')} | {est_opt(c.energy_j, '{:.0f}')} | "
                      f"{est(c.ppl_increase_pct, '{:.2f}')} | {c.score:.2f} |")
-    lines += ["", "Intervals are 80 %; * marks the Pareto front (memory, decode speed, quality); ~ marks a proxy figure "
+    cons = plan.constraints
+    lines += ["", f"One answer: {cons.prompt_tokens} prompt + {cons.gen_tokens} generated tokens"
+              f"{' (workload ' + cons.workload + ')' if cons.workload else ''}; TTFT = time to the first token.",
+              "", "Intervals are 80 %; * marks the Pareto front (memory, decode speed, quality); ~ marks a proxy figure "
               "(no public measurements of that engine: borrowed from another), = one a probe on this machine moved.", "",
               "## Decision path", ""]
     lines += [f"1. {p}" for p in plan.decision_path]
@@ -114,7 +131,9 @@ def plan_markdown(plan: Plan, limit: int | None = None) -> str:
         lines += ["", "What each figure rests on:", ""] + [
             f"- {name}: {getattr(b, key).basis}" for name, key in
             [("weights", "weights_gib"), ("peak memory", "peak_memory_gib"), ("decode", "decode_tokens_per_s"),
-             ("prefill", "prefill_tokens_per_s"), ("quality", "ppl_increase_pct")]]
+             ("prefill", "prefill_tokens_per_s"), ("quality", "ppl_increase_pct"), ("time to first token", "ttft_s"),
+             ("answer time", "answer_s"), ("power", "power_w"), ("energy", "energy_j"),
+             ("battery", "battery_pct_per_100_answers")] if getattr(b, key) is not None]
     return "\n".join(lines) + "\n"
 
 
@@ -138,8 +157,12 @@ def candidate_detail(c: Candidate) -> list[str]:
            f"(score {c.score:.2f})"]
     for name, key, f in [("weights GiB", "weights_gib", "{:.3f}"), ("peak memory GiB", "peak_memory_gib", "{:.3f}"),
                          ("decode tok/s", "decode_tokens_per_s", "{:.1f}"), ("prefill tok/s", "prefill_tokens_per_s", "{:.0f}"),
-                         ("perplexity +%", "ppl_increase_pct", "{:.2f}")]:
+                         ("perplexity +%", "ppl_increase_pct", "{:.2f}"), ("TTFT s", "ttft_s", "{:.2f}"),
+                         ("answer s", "answer_s", "{:.1f}"), ("power W", "power_w", "{:.1f}"),
+                         ("energy J", "energy_j", "{:.0f}"), ("battery %/100", "battery_pct_per_100_answers", "{:.1f}")]:
         e = getattr(c, key)
+        if e is None:
+            continue
         ev = f" [{e.evidence}, {e.rows} rows]" if e.evidence else ""
         out.append(f"  {name:17} {est(e, f)}{ev}   ({e.basis})")
     out += [f"  violation: {v}" for v in c.violations]

@@ -85,6 +85,30 @@ class Accelerator(Strict):
     name: str | None = None
 
 
+class Power(Strict):
+    """Average device power while an LLM runs, per compute unit, with its sources (docs/energy.md)."""
+    active_w: dict[ComputeUnit, Annotated[float, BeforeValidator(_no_bool), Field(gt=0, le=5000)]] = Field(
+        default_factory=dict, description="average power under LLM load, per compute unit, W")
+    idle_w: Num | None = Field(default=None, gt=0, le=5000, description="idle power, W")
+    battery_wh: Num | None = Field(default=None, gt=0, le=10_000, description="battery capacity; absent: no battery")
+    sustained: Num | dict[ComputeUnit, Annotated[float, BeforeValidator(_no_bool), Field(gt=0, le=1)]] | None = Field(
+        default=None, description="share of burst speed left after minutes of load (one number, or one per unit)")
+    sources: list[str] = Field(min_length=1, description="where every number above comes from")
+    notes: str | None = None
+
+    @field_validator("sustained")
+    @classmethod
+    def _share(cls, v):
+        if isinstance(v, (int, float)) and not 0 < v <= 1:
+            raise ValueError("sustained is a share of burst speed: 0 < sustained <= 1")
+        return v
+
+    def sustained_share(self, unit: str) -> float | None:
+        if isinstance(self.sustained, dict):
+            return self.sustained.get(unit)  # type: ignore[call-overload]
+        return self.sustained
+
+
 class DeviceProfile(Strict):
     id: str
     name: str
@@ -95,6 +119,7 @@ class DeviceProfile(Strict):
     accelerators: list[Accelerator] = Field(default_factory=list)
     sources: list[str] = Field(default_factory=list)
     notes: str | None = None
+    power: Power | None = Field(default=None, description="sourced power figures (docs/energy.md)")
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
@@ -177,7 +202,11 @@ class Constraints(Strict):
     gen_tokens: int = Field(default=128, ge=1, le=10_000_000)
     backend: list[BackendId] | None = None
     os: OsId | None = None
-    priority: Literal["balanced", "speed", "quality", "size"] = "balanced"
+    priority: Literal["balanced", "speed", "quality", "size", "latency", "battery"] = "balanced"
+    workload: str | None = Field(default=None, pattern=r"^[a-z][a-z0-9_-]{0,40}$",
+                                 description="preset that set prompt/gen tokens (knowledge/workloads.yaml)")
+    max_ttft_s: float | None = Field(default=None, gt=0, le=1_000_000, description="time to first token, s")
+    max_energy_j: float | None = Field(default=None, gt=0, le=1e9, description="energy per answer, J")
 
 
 # ---------------------------------------------------------------- results
@@ -208,6 +237,11 @@ class Prediction(Strict):
     decode_tokens_per_s: Estimate
     prefill_tokens_per_s: Estimate
     ppl_increase_pct: Estimate
+    ttft_s: Estimate | None = Field(default=None, description="seconds to the first token for the prompt")
+    answer_s: Estimate | None = Field(default=None, description="seconds for prompt + generation")
+    power_w: Estimate | None = Field(default=None, description="average device power while answering, W")
+    energy_j: Estimate | None = Field(default=None, description="energy of one answer, J")
+    battery_pct_per_100_answers: Estimate | None = Field(default=None, description="null: the device has no battery")
 
 
 class Candidate(Strict):
@@ -222,6 +256,11 @@ class Candidate(Strict):
     decode_tokens_per_s: Estimate
     prefill_tokens_per_s: Estimate
     ppl_increase_pct: Estimate
+    ttft_s: Estimate | None = Field(default=None, description="seconds to the first token for the prompt")
+    answer_s: Estimate | None = Field(default=None, description="seconds for prompt + generation")
+    power_w: Estimate | None = Field(default=None, description="average device power while answering, W")
+    energy_j: Estimate | None = Field(default=None, description="energy of one answer, J")
+    battery_pct_per_100_answers: Estimate | None = Field(default=None, description="null: the device has no battery")
     score: float
     reasons: list[str] = Field(default_factory=list)
     measured: dict | None = None

@@ -73,8 +73,16 @@ def constraint_options(f):
                      help="Restrict to a backend (repeatable)."),
         click.option("--os", "target_os", type=click.Choice(["linux", "macos", "windows", "android", "ios"]),
                      help="Target OS when the device runs several."),
-        click.option("--priority", type=click.Choice(["balanced", "speed", "quality", "size"]), default="balanced",
-                     show_default=True, help="What the score favours."),
+        click.option("--priority", type=click.Choice(["balanced", "speed", "quality", "size", "latency", "battery"]),
+                     default="balanced", show_default=True,
+                     help="What the score favours: latency = answer time for the workload, battery = energy per answer."),
+        click.option("--workload", metavar="chat|rag|summarize|code",
+                     help="Preset prompt and generated tokens (knowledge/workloads.yaml); --prompt-tokens/--gen-tokens "
+                          "override it."),
+        click.option("--max-ttft-s", type=float, callback=_positive("max-ttft-s"),
+                     help="Maximum time to the first token, seconds."),
+        click.option("--max-energy-j", type=float, callback=_positive("max-energy-j"),
+                     help="Maximum energy of one answer, joules."),
     ]
     for o in reversed(opts):
         f = o(f)
@@ -93,7 +101,9 @@ def constraints_from(kw: dict):
         "context": kw.pop("context", 4096), "prompt_tokens": kw.pop("prompt_tokens", 512),
         "gen_tokens": kw.pop("gen_tokens", 128), "os": kw.pop("target_os", None),
         "priority": kw.pop("priority", "balanced"),
+        "max_ttft_s": kw.pop("max_ttft_s", None), "max_energy_j": kw.pop("max_energy_j", None),
     }
+    _apply_workload(data, kw.pop("workload", None))
     backends = kw.pop("backends", ())
     if backends:
         data["backend"] = [b.lower() for b in backends]
@@ -104,6 +114,24 @@ def constraints_from(kw: dict):
         loc = describe_validation(exc)
         flag = "--" + loc.split(":")[0].replace("_", "-")
         raise InputError(f"bad constraint {flag}: {loc.split(':', 1)[1].strip()}; see `advisor plan --help`") from None
+
+
+def _apply_workload(data: dict, name: str | None) -> None:
+    """--workload sets prompt and generated tokens unless the user typed them."""
+    if name is None:
+        return
+    from ..knowledge import load_knowledge
+
+    presets = load_knowledge().workloads
+    key = name.strip().lower()
+    if key not in presets:
+        raise InputError(f"unknown --workload {name!r}; choose one of: {', '.join(sorted(presets))}")
+    w = presets[key]
+    data["workload"] = key
+    if not given("prompt_tokens"):
+        data["prompt_tokens"] = w.prompt_tokens
+    if not given("gen_tokens"):
+        data["gen_tokens"] = w.gen_tokens
 
 
 def given(name: str) -> bool:
@@ -122,7 +150,7 @@ def _fit_default_workload(data: dict) -> None:
     ctx_len, prompt, gen = data["context"], data["prompt_tokens"], data["gen_tokens"]
     if not isinstance(ctx_len, int) or ctx_len < 2 or prompt + gen <= ctx_len:
         return
-    if given("gen_tokens") or given("prompt_tokens"):
+    if given("gen_tokens") or given("prompt_tokens") or data.get("workload"):
         return
     data["gen_tokens"] = max(1, min(gen, ctx_len // 4))
     data["prompt_tokens"] = ctx_len - data["gen_tokens"]

@@ -17,7 +17,8 @@ Examples:
   advisor plan -d apple-m2-16gb -m qwen2.5-7b-instruct --max-memory-gb 8 --min-decode-tps 15
   advisor plan -d galaxy-s24-ultra -m ./my-hf-folder --markdown > plan.md
   advisor plan -d auto -m model.gguf --json
-  advisor plan -d intel-core-ultra-7-258v-laptop -m llama-3.1-8b-instruct --html plan.html""")
+  advisor plan -d intel-core-ultra-7-258v-laptop -m llama-3.1-8b-instruct --html plan.html
+  advisor plan -d galaxy-s25-ultra -m llama-3.2-3b-instruct --workload rag --priority battery --max-ttft-s 1""")
 @device_option
 @model_option
 @constraint_options
@@ -90,6 +91,8 @@ Examples:
 @click.option("--context", type=int, default=4096, show_default=True)
 @click.option("--prompt-tokens", type=int, default=512, show_default=True)
 @click.option("--gen-tokens", type=int, default=128, show_default=True)
+@click.option("--workload", metavar="chat|rag|summarize|code",
+              help="Preset prompt and generated tokens; --prompt-tokens/--gen-tokens override it.")
 @json_option
 def predict(device, model, backend, quant, compute, as_json, **kw):
     """Predict memory, decode/prefill speed and quality loss for one backend and quantization."""

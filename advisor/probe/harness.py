@@ -38,11 +38,21 @@ def measure(load, conv: Converted, ids: np.ndarray, reference, gen_tokens: int) 
     prefill_s = time.perf_counter() - t
     out: dict = {"load_s": load_s, "prefill_tokens_per_s": len(ids) / prefill_s if prefill_s > 0 else None}
     if conv.measures_speed:
+        from . import rapl
+
         last = runner.begin(ids[:32])
+        e0 = rapl.read()
         t = time.perf_counter()
         for _ in range(gen_tokens):
             last = runner.step(int(np.argmax(last)))
-        out["decode_tokens_per_s"] = gen_tokens / (time.perf_counter() - t)
+        dt = time.perf_counter() - t
+        out["decode_tokens_per_s"] = gen_tokens / dt
+        spent = rapl.joules(e0, rapl.read())
+        if spent is not None and dt > 0:  # package energy of the decode loop (RAPL), where the machine has it
+            out["decode_energy_j_per_token"] = spent / gen_tokens
+            out["decode_power_w"] = spent / dt
+        else:
+            out["energy_note"] = rapl.reason() or "RAPL read failed during the decode loop"
     else:
         out["prefill_tokens_per_s"] = None
     out["peak_memory_gib"] = peak_rss_gib()

@@ -171,8 +171,10 @@ def _measured(c: dict, m: dict, artifact: Path) -> Measured:
     size = models.dir_bytes(artifact.parent if artifact.is_file() else artifact) if artifact.name and artifact.exists() else None
     keep = {k: m.get(k) for k in ("peak_memory_gib", "decode_tokens_per_s", "prefill_tokens_per_s",
                                   "ppl_increase_pct", "kld", "top1_agreement", "perplexity", "perplexity_ref",
-                                  "load_s")}
+                                  "load_s", "decode_power_w", "decode_energy_j_per_token")}
     notes = list(c.get("notes", []))
+    if m.get("energy_note"):
+        notes.append(f"energy not measured: {m['energy_note']}")
     if c.get("model_build"):
         notes.append(f"probe model built this run: {c['model_build']}")
     return Measured(**keep, file_bytes=size, weights_gib=size / 2**30 if size else None, convert_s=c.get("convert_s"),
@@ -257,7 +259,9 @@ def probe_reason(res: ProbeResult) -> str:
         return f"probe failed: {res.reason}"
     m = res.measured
     speed = f"{m.decode_tokens_per_s:.1f} tok/s decode, " if m.decode_tokens_per_s else ""
-    return (f"probe on {res.model}: {speed}KL {m.kld:.4f}, top-1 {m.top1_agreement:.3f}, "
+    energy = (f" {m.decode_energy_j_per_token:.3g} J/token ({m.decode_power_w:.1f} W package, RAPL),"
+              if m.decode_energy_j_per_token and m.decode_power_w else "")
+    return (f"probe on {res.model}: {speed}{energy}KL {m.kld:.4f}, top-1 {m.top1_agreement:.3f}, "
             f"{m.weights_gib * 1024:.1f} MiB")
 
 

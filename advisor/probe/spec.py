@@ -52,6 +52,8 @@ class Measured(Strict):
     convert_s: float | None = Field(default=None, description="quantization/conversion of this probe")
     base_convert_s: float | None = Field(default=None, description="one-off export of the FP reference (cached)")
     load_s: float | None = None
+    decode_power_w: float | None = Field(default=None, description="package power during decode (RAPL), W")
+    decode_energy_j_per_token: float | None = Field(default=None, description="package energy per decoded token, J")
     tensor_types: dict[str, int] | None = Field(default=None, description="real tensor types in the file")
     method: str | None = Field(default=None, description="the tool/API that produced the model")
     notes: list[str] = Field(default_factory=list)

@@ -1,4 +1,5 @@
-"""Step 3, the goals: memory budget, minimum speeds, maximum quality loss, context length and what matters most.
+"""Step 3, the goals: memory budget, minimum speeds, maximum quality loss, context length, time to first token and
+energy per answer, what matters most (balanced, speed, quality, size, latency, battery) and the workload.
 Every field is checked as it is typed against the Constraints schema itself, with the reason shown beside it.
 Returns the Constraints, or None to go back."""
 
@@ -21,8 +22,16 @@ FIELDS: list[tuple[str, str, type, str]] = [
     ("min_prefill_tps", "Min prefill (tok/s)", float, "prompt processing speed"),
     ("max_quality_loss", "Max quality loss (%)", float, "perplexity increase"),
     ("context", "Context (tokens)", int, "sizes the KV cache; blank: 4096"),
+    ("max_ttft_s", "Max first token (s)", float, "time to first token for the prompt"),
+    ("max_energy_j", "Max energy (J)", float, "per answer of the workload"),
 ]
-PRIORITIES = ["balanced", "speed", "quality", "size"]
+PRIORITIES = ["balanced", "speed", "quality", "size", "latency", "battery"]
+
+
+def workload_presets() -> dict:
+    from ..knowledge import load_knowledge
+
+    return load_knowledge().workloads
 
 
 class SchemaField(Validator):
@@ -88,6 +97,14 @@ class GoalsScreen(Screen[Constraints | None]):
                 with RadioSet(id="priority"):
                     for p in PRIORITIES:
                         yield RadioButton(p, value=p == self.current.priority, id=f"priority-{p}")
+                yield Label("Workload", classes="field-label")
+                with RadioSet(id="workload"):
+                    now = self.current.workload
+                    yield RadioButton(f"{self.current.prompt_tokens}+{self.current.gen_tokens} tok",
+                                      value=now is None, id="workload-custom")
+                    for wid, w in workload_presets().items():
+                        yield RadioButton(wid, value=wid == now, id=f"workload-{wid}",
+                                          tooltip=f"{w.prompt_tokens} prompt + {w.gen_tokens} generated tokens")
             yield Static("", id="goals-message", classes="message")
         yield Footer()
 
@@ -124,14 +141,25 @@ class GoalsScreen(Screen[Constraints | None]):
             number = box.validators[0].parse(box.value)  # type: ignore[attr-defined]
             if number is not None:
                 values[field] = number
-        pressed = self.query_one(RadioSet).pressed_button
+        pressed = self.query_one("#priority", RadioSet).pressed_button
         values["priority"] = str(pressed.label) if pressed else "balanced"
+        values.update(self._workload())
         try:
             cons = Constraints.model_validate(values)
         except ValidationError as exc:  # cross-field rules, should the schema gain any
             self._say(describe_validation(exc))
             return
         self.dismiss(cons)
+
+    def _workload(self) -> dict[str, object]:
+        """The chosen preset's tokens, or the current ones kept as they are."""
+        pressed = self.query_one("#workload", RadioSet).pressed_button
+        wid = (pressed.id or "").removeprefix("workload-") if pressed else "custom"
+        presets = workload_presets()
+        if wid in presets:
+            w = presets[wid]
+            return {"workload": wid, "prompt_tokens": w.prompt_tokens, "gen_tokens": w.gen_tokens}
+        return {"prompt_tokens": self.current.prompt_tokens, "gen_tokens": self.current.gen_tokens}
 
     def _say(self, text: str) -> None:
         msg = self.query_one("#goals-message", Static)

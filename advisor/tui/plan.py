@@ -25,7 +25,7 @@ from .figures import plan_detail
 from .prompt import PathPrompt, file_target, folder_target
 
 Next = Literal["goals", "device"]
-COLUMNS = ("#", "backend", "quant", "unit", "ok", "GiB", "decode/s", "prefill/s", "ppl+%", "score")
+COLUMNS = ("#", "backend", "quant", "unit", "ok", "GiB", "decode/s", "prefill/s", "TTFT s", "J", "ppl+%", "score")
 
 
 class Unavailable(AdvisorError):
@@ -98,7 +98,10 @@ class PlanScreen(Screen[Next]):
         for i, c in enumerate(plan.candidates, 1):
             table.add_row(str(i), c.backend, c.quant + ("*" if c.pareto else ""), c.compute, "✓" if c.feasible else "✗",
                           f"{c.peak_memory_gib.value:.2f}", f"{mark(c.decode_tokens_per_s)}{c.decode_tokens_per_s.value:.1f}",
-                          f"{mark(c.prefill_tokens_per_s)}{c.prefill_tokens_per_s.value:.0f}", f"{c.ppl_increase_pct.value:.2f}", f"{c.score:.2f}",
+                          f"{mark(c.prefill_tokens_per_s)}{c.prefill_tokens_per_s.value:.0f}",
+                          "-" if c.ttft_s is None else f"{mark(c.ttft_s)}{c.ttft_s.value:.2f}",
+                          "-" if c.energy_j is None else f"{mark(c.energy_j)}{c.energy_j.value:.0f}",
+                          f"{c.ppl_increase_pct.value:.2f}", f"{c.score:.2f}",
                           key=str(i - 1))
         if plan.candidates:
             table.move_cursor(row=min(row, len(plan.candidates) - 1))

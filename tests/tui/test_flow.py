@@ -34,7 +34,7 @@ async def test_keyboard_flow_reaches_plan_then_saves_and_exports(make_app, typis
 
         await keys.type(pilot, "4")                      # memory budget
         await pilot.press("tab", *"5", "tab", "tab", *"5", "tab", *"2048")  # decode, (prefill), quality, context
-        await pilot.press("tab", "right", "space")        # priority: speed
+        await pilot.press("tab", "tab", "tab", "right", "space")  # (max TTFT, max energy), priority: speed
         await pilot.press("enter")
         await waiter(pilot, lambda: isinstance(app.screen, PlanScreen))
         cons = app.plan.constraints
