@@ -8,7 +8,7 @@ from .decide import decide
 from .errors import InputError
 from .knowledge import Knowledge
 from .predict import Workload, capacity_gib, predict
-from .rank import Scored, rank, violations
+from .rank import Scored, Violation, rank, violations
 from .schemas import Candidate, Constraints, DeviceProfile, ModelSpec, Plan
 
 def check_request(dev: DeviceProfile, cons: Constraints) -> None:
@@ -74,7 +74,7 @@ def predict_one(dev: DeviceProfile, model: ModelSpec, backend: str, quant: str, 
     dec = decide(dev, model, cons.model_copy(update={"backend": [backend]}), kb)
     routes = [r for r in dec.routes if r.backend == backend and (compute is None or r.compute == compute)]
     routes = [r for r in routes if fmt.quant in r.quants] or routes
-    ruled_out: list[str] = []
+    ruled_out: list[Violation] = []
     if routes:
         route = routes[0]
         unit, reason, path = route.compute, route.reason, list(route.rule_path)
@@ -86,7 +86,7 @@ def predict_one(dev: DeviceProfile, model: ModelSpec, backend: str, quant: str, 
         else:
             why = "; ".join(e.reason for e in dec.eliminated if e.backend == backend) or "not admitted by the decision tree"
         reason, path = f"not among the advisor's routes for this device: {why}", ["not-admitted"]
-        ruled_out = [f"ruled out on {dev.id}: {why}"]
+        ruled_out = [Violation("ruled_out", f"ruled out on {dev.id}: {why}")]
     pred, notes = predict(dev, model, backend, unit, fmt.quant, Workload.of(cons), kb, cal)
 
     usable = kb.usable_gib(dev.class_, capacity_gib(dev, unit))
@@ -127,7 +127,7 @@ def suggest(cands: list[Candidate], model: ModelSpec, cons: Constraints, kb: Kno
     if any(c.feasible for c in cands):
         return []
     out: list[str] = []
-    mem = [c for c in cands if any("memory" in v for v in c.violations)]
+    mem = [c for c in cands if {"memory", "max_memory"} & set(c.violation_kinds)]
     if mem and len(mem) == len(cands):
         smallest = min(cands, key=lambda c: c.peak_memory_gib.value)
         out.append(f"even the smallest candidate ({smallest.backend} {smallest.quant}) needs "
@@ -135,24 +135,24 @@ def suggest(cands: list[Candidate], model: ModelSpec, cons: Constraints, kb: Kno
         if cons.context > 2048:
             out.append(f"shorten the context (--context {cons.context} -> 2048) to shrink the KV cache")
         out.append(_smaller_models(model, smallest, cons, kb, usable_gib))
-    if any(any("decode" in v for v in c.violations) for c in cands):
+    if any("min_decode" in c.violation_kinds for c in cands):
         best = max(cands, key=lambda c: c.decode_tokens_per_s.value)
         out.append(f"the fastest candidate reaches ~{best.decode_tokens_per_s.value:.1f} tok/s "
                    f"({best.backend} {best.quant}): lower --min-decode-tps or pick a smaller model")
-    if any(any("prefill" in v for v in c.violations) for c in cands):
+    if any("min_prefill" in c.violation_kinds for c in cands):
         out.append("lower --min-prefill-tps, or use a device with a GPU/NPU for prompt processing")
-    if any(any("--max-ttft-s" in v for v in c.violations) for c in cands):
+    if any("max_ttft" in c.violation_kinds for c in cands):
         quick = min((c for c in cands if c.ttft_s), key=lambda c: c.ttft_s.value, default=None)
         if quick:
             out.append(f"the quickest first token is ~{quick.ttft_s.value:.2f} s ({quick.backend} {quick.quant} on the "
                        f"{quick.compute}): raise --max-ttft-s, shorten the prompt or use a GPU/NPU for prefill")
-    if any(any("--max-energy-j" in v for v in c.violations) for c in cands):
+    if any("max_energy" in c.violation_kinds for c in cands):
         frugal = min((c for c in cands if c.energy_j), key=lambda c: c.energy_j.value, default=None)
         if frugal:
             out.append(f"the least energy per answer is ~{frugal.energy_j.value:.0f} J ({frugal.backend} "
                        f"{frugal.quant} on the {frugal.compute}): raise --max-energy-j or generate fewer tokens")
     best_q = min(cands, key=lambda c: c.ppl_increase_pct.value)
-    if any("perplexity" in v for v in best_q.violations):
+    if "max_quality_loss" in best_q.violation_kinds:
         best = best_q
         out.append(f"the most accurate candidate loses +{best.ppl_increase_pct.value:.2f}% perplexity "
                    f"({best.backend} {best.quant}): raise --max-quality-loss")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from .schemas import Candidate, Constraints, Prediction
+from .schemas import Candidate, Constraints, Prediction, ViolationKind
 
 # weights of (speed, quality, size) in the score, by --priority
 PRIORITY_WEIGHTS = {
@@ -21,37 +21,47 @@ ENERGY_WEIGHT = {"battery": 0.6}
 
 
 @dataclass(frozen=True)
+class Violation:
+    kind: ViolationKind
+    text: str
+
+
+@dataclass(frozen=True)
 class Scored:
     pred: Prediction
-    violations: list[str]
+    violations: list[Violation]
     reasons: list[str]
     rule_path: list[str]
     runs_here: bool
 
 
-def violations(pred: Prediction, cons: Constraints, usable_gib: float) -> list[str]:
+def violations(pred: Prediction, cons: Constraints, usable_gib: float) -> list[Violation]:
     out = []
     peak = pred.peak_memory_gib.value
     if peak > usable_gib:
-        out.append(f"peak memory {peak:.2f} GiB exceeds the {usable_gib:.2f} GiB usable on this device")
+        out.append(Violation("memory", f"peak memory {peak:.2f} GiB exceeds the {usable_gib:.2f} GiB usable on this "
+                                       "device"))
     if cons.max_memory_gb is not None and peak > cons.max_memory_gb:
-        out.append(f"peak memory {peak:.2f} GiB > --max-memory-gb {cons.max_memory_gb:g}")
+        out.append(Violation("max_memory", f"peak memory {peak:.2f} GiB > --max-memory-gb {cons.max_memory_gb:g}"))
     d = pred.decode_tokens_per_s.value
     if cons.min_decode_tps is not None and d < cons.min_decode_tps:
-        out.append(f"decode {d:.1f} tok/s < --min-decode-tps {cons.min_decode_tps:g}")
+        out.append(Violation("min_decode", f"decode {d:.1f} tok/s < --min-decode-tps {cons.min_decode_tps:g}"))
     p = pred.prefill_tokens_per_s.value
     if cons.min_prefill_tps is not None and p < cons.min_prefill_tps:
-        out.append(f"prefill {p:.1f} tok/s < --min-prefill-tps {cons.min_prefill_tps:g}")
+        out.append(Violation("min_prefill", f"prefill {p:.1f} tok/s < --min-prefill-tps {cons.min_prefill_tps:g}"))
     q = pred.ppl_increase_pct.value
     if cons.max_quality_loss is not None and q > cons.max_quality_loss:
-        out.append(f"perplexity +{q:.2f}% > --max-quality-loss {cons.max_quality_loss:g}%")
+        out.append(Violation("max_quality_loss", f"perplexity +{q:.2f}% > --max-quality-loss {cons.max_quality_loss:g}%"))
     if cons.max_ttft_s is not None and pred.ttft_s is not None and pred.ttft_s.value > cons.max_ttft_s:
-        out.append(f"time to first token {pred.ttft_s.value:.2f} s > --max-ttft-s {cons.max_ttft_s:g}")
+        out.append(Violation("max_ttft", f"time to first token {pred.ttft_s.value:.2f} s > --max-ttft-s "
+                                         f"{cons.max_ttft_s:g}"))
     if cons.max_energy_j is not None:
         if pred.energy_j is None:
-            out.append("energy per answer unknown (no energy model loaded) while --max-energy-j is set")
+            out.append(Violation("energy_unknown", "energy per answer unknown (no energy model loaded) while "
+                                                   "--max-energy-j is set"))
         elif pred.energy_j.value > cons.max_energy_j:
-            out.append(f"energy {pred.energy_j.value:.1f} J per answer > --max-energy-j {cons.max_energy_j:g}")
+            out.append(Violation("max_energy", f"energy {pred.energy_j.value:.1f} J per answer > --max-energy-j "
+                                               f"{cons.max_energy_j:g}"))
     return out
 
 
@@ -125,7 +135,8 @@ def rank(items: list[Scored], cons: Constraints) -> list[Candidate]:
         reasons = list(i.reasons) + (["on the Pareto front (no other candidate is smaller, faster and better at once)"] if on_front else [])
         d = i.pred.model_dump()
         cands.append(Candidate(
-            **d, feasible=not i.violations, violations=i.violations, score=sc[id(i)], reasons=reasons,
+            **d, feasible=not i.violations, violations=[v.text for v in i.violations],
+            violation_kinds=[v.kind for v in i.violations], score=sc[id(i)], reasons=reasons,
             pareto=on_front, rule_path=i.rule_path, runs_here=i.runs_here,
         ))
     # A guess never outranks a measurement: candidates whose decode speed is borrowed from another engine (proxy)

@@ -244,6 +244,11 @@ class Prediction(Strict):
     battery_pct_per_100_answers: Estimate | None = Field(default=None, description="null: the device has no battery")
 
 
+# What a violation is: the device's usable memory, each user limit, energy unknown under a limit, a route ruled out.
+ViolationKind = Literal["memory", "max_memory", "min_decode", "min_prefill", "max_quality_loss", "max_ttft",
+                        "max_energy", "energy_unknown", "ruled_out"]
+
+
 class Candidate(Strict):
     backend: BackendId
     quant: str
@@ -251,6 +256,8 @@ class Candidate(Strict):
     engine: str | None = Field(default=None, description="what actually runs: backend, unit and API")
     feasible: bool
     violations: list[str] = Field(default_factory=list)
+    violation_kinds: list[ViolationKind] = Field(default_factory=list, description="what each violation is, in "
+                                                 "the same order (for programs: the wording may change)")
     weights_gib: Estimate
     peak_memory_gib: Estimate
     decode_tokens_per_s: Estimate

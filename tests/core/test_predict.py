@@ -124,3 +124,20 @@ def test_skipped_measurement_rows_are_counted_not_guessed():
     assert skipped["device has no bandwidth figure"] > 0 and skipped["quant not mapped"] > 0
     assert any(k.startswith("engine ") and k.endswith("not modelled yet") for k in skipped)
     assert all(r.x.bandwidth_gbs > 0 and r.x.compute_tops > 0 and math.isfinite(r.x.decode_gb_per_token) for r in rows)
+
+
+def test_violations_are_typed_and_suggestions_follow_the_kind_not_the_wording():
+    """issue 13: `suggest` matches on violation kinds; the JSON keeps the sentences and adds their kinds."""
+    from advisor.calibration import load_calibration
+    from advisor.knowledge import load_knowledge
+    from advisor.planner import make_plan
+    from advisor.resolve import resolve_device, resolve_model
+    from advisor.schemas import Constraints
+
+    kb, cal = load_knowledge(), load_calibration()
+    dev, spec = resolve_device("raspberry-pi-5-8gb"), resolve_model("llama-3.2-1b-instruct", kb)
+    plan = make_plan(dev, spec, Constraints(min_decode_tps=10_000, max_memory_gb=0.01), kb, cal)
+    for c in plan.candidates:
+        assert len(c.violation_kinds) == len(c.violations) and {"min_decode", "max_memory"} <= set(c.violation_kinds)
+    assert any("lower --min-decode-tps" in s for s in plan.suggestions)
+    assert any("pick a smaller model or a device with more memory" in s for s in plan.suggestions)
