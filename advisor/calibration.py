@@ -120,4 +120,48 @@ def load_calibration(path: Path | None = None) -> Calibration:
         raise KnowledgeError(f"{p} is missing; run `advisor calibrate --rebuild`") from None
     except (OSError, ValueError) as exc:
         raise KnowledgeError(f"{p} is unreadable ({exc.__class__.__name__}); run `advisor calibrate --rebuild`") from None
+    check_calibration(data, p)
     return Calibration(data)
+
+
+def check_calibration(data: object, where: Path | str) -> None:
+    """The keys and types every reader of calibration.json relies on (a malformed file is one line, not a
+    KeyError in the middle of a plan)."""
+    from pydantic import BaseModel, ConfigDict, ValidationError
+
+    class Loose(BaseModel):
+        model_config = ConfigDict(extra="allow")
+
+    class SpeedKind(Loose):
+        engine: dict[str, float]
+        unit_mean: dict[str, float]
+        family: dict[str, float]
+        rows: dict[str, int]
+        bands: dict[str, tuple[float, float, float]]
+
+    class Speed(Loose):
+        decode: SpeedKind
+        prefill: SpeedKind
+        compute_ratio: dict[str, float]
+
+    class SizeBand(Loose):
+        rel_error: float
+
+    class Quality(Loose):
+        intercepts: dict[str, float]
+        slope_log_params: float
+        resid: tuple[float, float]
+
+    class File(Loose):
+        speed: Speed
+        quality: Quality
+        size: dict[str, SizeBand]
+
+    try:
+        File.model_validate(data)
+    except ValidationError as exc:
+        e = exc.errors()[0]
+        at = ".".join(str(x) for x in e["loc"])
+        raise KnowledgeError(f"{where}: {at}: {e['msg'].lower()}; run `advisor calibrate --rebuild`") from None
+    if "default" not in data["size"]:  # type: ignore[index]
+        raise KnowledgeError(f"{where}: size.default: field required; run `advisor calibrate --rebuild`")

@@ -41,8 +41,69 @@ class SpeedRow:
 
 @lru_cache(maxsize=1)
 def measurement_map() -> dict:
-    """knowledge/data/measurement_map.yaml: how published model and quant names map onto the advisor's ids."""
-    return yaml.safe_load((paths.KNOWLEDGE_DIR / "data" / "measurement_map.yaml").read_text(encoding="utf-8"))
+    """knowledge/data/measurement_map.yaml: how published model and quant names map onto the advisor's ids,
+    validated (a malformed entry is one line naming it, not a KeyError in the middle of a fit)."""
+    p = paths.KNOWLEDGE_DIR / "data" / "measurement_map.yaml"
+    data = yaml.safe_load(p.read_text(encoding="utf-8"))
+    check_measurement_map(data, p)
+    return data
+
+
+def check_measurement_map(data: object, where) -> None:
+    from pydantic import BaseModel, ConfigDict, ValidationError
+
+    from .errors import KnowledgeError
+
+    class Entry(BaseModel):
+        model_config = ConfigDict(extra="forbid")
+        pattern: str
+
+    class Quant(Entry):
+        quant: str | None = None
+        family: str | None = None
+        bits: float | None = None
+        bpw: float | None = None
+        source: str | None = None
+
+    class Generic(Entry):
+        family: str
+        bits: float
+        bpw: float
+        source: str
+
+    class Exclude(Entry):
+        reason: str
+
+    class Moe(Entry):
+        active_b: float
+        source: str
+
+    class Model(Entry):
+        id: str
+
+    class QualityModel(Entry):
+        params_b: float
+        source: str
+
+    class Map(BaseModel):
+        model_config = ConfigDict(extra="forbid")
+        quants: list[Quant]
+        generic_quants: list[Generic] = []
+        exclude_models: list[Exclude] = []
+        moe_active: list[Moe] = []
+        models: list[Model]
+        quality_models: list[QualityModel] = []
+
+    try:
+        m = Map.model_validate(data)
+        for entry in [*m.quants, *m.generic_quants, *m.exclude_models, *m.moe_active, *m.models, *m.quality_models]:
+            re.compile(entry.pattern)
+    except ValidationError as exc:
+        e = exc.errors()[0]
+        at = ".".join(str(x) for x in e["loc"])
+        raise KnowledgeError(f"{where}: {at}: {e['msg'].lower()}") from None
+    except re.error as exc:
+        raise KnowledgeError(f"{where}: pattern {exc.pattern!r} is not a regular expression ({exc})") from None
 
 
 def positive_float(s: str | None) -> float | None:
