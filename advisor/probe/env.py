@@ -7,13 +7,20 @@ import platform
 from functools import lru_cache
 from importlib import metadata
 
-DISTS = ("llama-cpp-python", "onnxruntime", "olive-ai", "openvino", "nncf", "mlx", "mlx-lm", "qai-hub", "torch",
-         "transformers", "optimum", "onnx")
+COMMON_DISTS = ("torch", "transformers", "optimum", "onnx")  # the conversion stack several probes share
+
+
+def dists() -> tuple[str, ...]:
+    """Distributions whose versions a probe records: every registered probe's `dists` plus the shared stack."""
+    from ..knowledge import load_knowledge
+
+    names = [d for b in load_knowledge().backends.values() if b.probe for d in b.probe.dists]
+    return tuple(dict.fromkeys([*names, *COMMON_DISTS]))
 
 
 def versions() -> dict[str, str]:
     out = {}
-    for d in DISTS:
+    for d in dists():
         try:
             out[d] = metadata.version(d)
         except metadata.PackageNotFoundError:

@@ -11,11 +11,11 @@ from pathlib import Path
 from ..errors import AdvisorError, BackendMissing, InputError
 from ..schemas import ModelSpec, Plan
 from . import models, store
-from .backends import REQUIRES, missing_module
+from .backends import install_hint, missing_module, probed_backends, worker_python
 from .env import environment, fingerprint
 from .isolate import run_phase
 from .runs import RunDir, sweep
-from .spec import PROBE_QUANTS, Measured, ProbeRequest, ProbeResult, canonical
+from .spec import Measured, ProbeRequest, ProbeResult, canonical, probe_quants
 
 log = logging.getLogger(__name__)
 SPEC_KEYS = ("weights_gib", "peak_memory_gib", "decode_tokens_per_s", "prefill_tokens_per_s", "ppl_increase_pct")
@@ -28,11 +28,11 @@ def default_threads() -> int:
 
 
 def check_request(backend: str, quant: str) -> str:
-    if backend not in REQUIRES:
-        raise InputError(f"unknown backend {backend!r}; choose one of {', '.join(REQUIRES)}")
+    if backend not in probed_backends():
+        raise InputError(f"unknown backend {backend!r}; choose one of {', '.join(probed_backends())}")
     q = canonical(backend, quant)
     if q is None:
-        raise InputError(f"{backend} probes cannot make {quant!r}; choose one of {', '.join(PROBE_QUANTS[backend])}")
+        raise InputError(f"{backend} probes cannot make {quant!r}; choose one of {', '.join(probe_quants(backend))}")
     return q
 
 
@@ -50,7 +50,8 @@ class _Run:
 
     def phase(self, name: str):
         return run_phase(name, self.args, self.work, self.req.timeout_s, self.req.mem_cap_gib,
-                         log=self.logs / f"{self.run_id}-{name}.log", cancel=self.cancel)
+                         log=self.logs / f"{self.run_id}-{name}.log", cancel=self.cancel,
+                         python=worker_python(self.req.backend))
 
     def convert(self, step) -> None:
         step(f"{self.req.backend} {self.req.quant}: converting")
@@ -83,7 +84,7 @@ def _start(req: ProbeRequest, save: bool, cancel: threading.Event) -> "_Run | Pr
     gone = missing_module(req.backend)
     if gone:
         res = ProbeResult(**base, model=req.model, ok=False, reason=f"backend not installed (no module {gone!r}): "
-                                                    f"install advisor[{req.backend}]")
+                                                    f"{install_hint(req.backend)}")
         return _store(res) if save else res
     return _Run(req, models.resolve(req.model), base, cancel)
 
@@ -193,7 +194,7 @@ def predict_probe(pm: models.ProbeModel, req: ProbeRequest) -> dict[str, float] 
 def require_backend(backend: str) -> None:
     gone = missing_module(backend)
     if gone:
-        raise BackendMissing(backend, gone)
+        raise BackendMissing(backend, gone, install_hint(backend))
 
 
 # ------------------------------------------------------------------ plan --probe
