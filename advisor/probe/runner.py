@@ -80,7 +80,7 @@ class _Run:
 def _start(req: ProbeRequest, save: bool, cancel: threading.Event) -> "_Run | ProbeResult":
     """A run ready to convert, or the failed result when the backend is not installed."""
     req = req.model_copy(update={"quant": check_request(req.backend, req.quant)})
-    base = dict(backend=req.backend, quant=req.quant, env=environment(req.threads))
+    base = dict(backend=req.backend, quant=req.quant, env=environment(req.threads, req.backend))
     gone = missing_module(req.backend)
     if gone:
         res = ProbeResult(**base, model=req.model, ok=False, reason=f"backend not installed (no module {gone!r}): "
