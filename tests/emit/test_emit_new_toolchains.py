@@ -15,8 +15,11 @@ from advisor.probe.backends import venv_dir
 ET_PY = venv_dir("executorch") / "bin" / "python"
 
 
-def emit_one(tmp_path: Path, device: str, backend: str, quant: str | None = None) -> Path:
-    plan = one_per_backend(make_plan_for(device), backend, quant)
+def emit_one(tmp_path: Path, device: str, backend: str, quant: str | None = None, compute: str | None = None) -> Path:
+    plan = make_plan_for(device)
+    if compute:
+        plan = plan.model_copy(update={"candidates": [c for c in plan.candidates if c.compute == compute]})
+    plan = one_per_backend(plan, backend, quant)
     return Path(emit_plan_scripts(plan, tmp_path / "scripts").candidates[0].script)
 
 
@@ -26,7 +29,7 @@ def test_executorch_export_and_run_end_to_end(request, tmp_path):
     if not ET_PY.is_file():
         pytest.skip(f"{ET_PY} missing: scripts/setup.sh all builds it")
     tiny_llama = request.getfixturevalue("tiny_llama")
-    folder = emit_one(tmp_path, "galaxy-s24-ultra", "executorch", "8da4w")
+    folder = emit_one(tmp_path, "galaxy-s24-ultra", "executorch", "8da4w", "cpu")
     assert "DELEGATE=xnnpack" in (folder / "run.sh").read_text()
     r = run_script(folder, "--max-cache", "128", "--n-predict", "8", str(tiny_llama), cwd=tmp_path,
                    env={"PYTHON": str(ET_PY)}, timeout=900)
