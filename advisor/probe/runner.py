@@ -29,7 +29,10 @@ def default_threads() -> int:
 
 def check_request(backend: str, quant: str) -> str:
     if backend not in probed_backends():
-        raise InputError(f"unknown backend {backend!r}; choose one of {', '.join(probed_backends())}")
+        from ..schemas import BACKEND_IDS
+
+        what = "has no probe on this machine (its registry entry names none)" if backend in BACKEND_IDS else "is unknown"
+        raise InputError(f"backend {backend!r} {what}; choose one of {', '.join(probed_backends())}")
     q = canonical(backend, quant)
     if q is None:
         raise InputError(f"{backend} probes cannot make {quant!r}; choose one of {', '.join(probe_quants(backend))}")

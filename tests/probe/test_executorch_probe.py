@@ -34,3 +34,8 @@ def test_missing_environment_names_setup(tmp_path, monkeypatch, cli):
     monkeypatch.setenv("ADVISOR_VENVS_DIR", str(tmp_path))
     r = cli("probe", "--backend", "executorch", "--quant", "8da4w", "--model", "tiny")
     assert r.code == 3 and "scripts/setup.sh all" in r.err
+
+
+def test_a_backend_without_a_probe_is_exit_2(cli):
+    r = cli("probe", "--backend", "mlc", "--quant", "q4f16_1")
+    assert r.code == 2 and "'mlc' has no probe on this machine" in r.err and "executorch" in r.err
