@@ -94,7 +94,7 @@ class Calibration:
     def quality(self, fmt, params_b: float, architecture: str | None = None) -> tuple[float, float, float, str]:
         """Perplexity increase in % (mid, low, high, basis); probe corrections apply per backend, quant and
         architecture."""
-        quant = (fmt.quality_proxy or fmt.quant).upper() if fmt.backend != "llamacpp" else fmt.quant.upper()
+        quant = (fmt.quality_proxy or fmt.quant).upper()  # priors are llama.cpp types; others name a proxy
         if fmt.family == "float":
             return 0.0, 0.0, 0.1, "unquantized (16-bit): no loss beyond rounding"
         a = self.q["intercepts"].get(quant)
@@ -105,7 +105,7 @@ class Calibration:
         lo, hi = self.q["resid"]
         widen = fmt.quality_uncertainty
         mid = math.exp(y)
-        via = f" via {quant}, interval x{widen:g}" if fmt.backend != "llamacpp" else ""
+        via = f" via {quant}, interval x{widen:g}" if fmt.quality_proxy else ""
         basis = (f"llama.cpp perplexity priors ({self.q['n_rows']} rows, {self.q['counts'].get(quant, 0)} for {quant}), "
                  f"size slope {self.q['slope_log_params']:.2f}{via}")
         return mid, mid * math.exp(lo * widen), mid * math.exp(hi * widen), basis

@@ -31,11 +31,9 @@ class BackendMissing(AdvisorError):
 
     exit_code = 3
 
-    def __init__(self, backend: str, module: str):
-        super().__init__(
-            f"backend {backend!r} is not installed (cannot import {module!r}); "
-            f"install it with: pip install 'advisor[{backend}]' -c requirements/constraints.txt"
-        )
+    def __init__(self, backend: str, module: str, hint: str | None = None):
+        hint = hint or f"pip install 'advisor[{backend}]' -c requirements/constraints.txt"
+        super().__init__(f"backend {backend!r} is not installed (cannot import {module!r}); install it with: {hint}")
         self.backend = backend
 
 

@@ -25,7 +25,9 @@ class ComputeOption(Strict):
     api: list[str] = Field(default_factory=list, description="the device accelerator must offer one of these APIs")
     vendors: list[str] = Field(default_factory=list, description="accelerator vendors this path supports")
     quants: list[str] | None = Field(default=None, description="quant ids usable on this unit (None: all)")
+    kv_cache_bytes: float = Field(default=2.0, gt=0, le=8, description="bytes per KV-cache element on this unit")
     note: str | None = None
+    source: str | None = None
 
 
 class RuntimeOverhead(Strict):
@@ -44,6 +46,36 @@ class RuntimeOverhead(Strict):
                                          f"({self.ubatch} x (vocab + hidden) + vocab floats)")
 
 
+class ProbeSpec(Strict):
+    """How `advisor probe` runs this backend here: a module under advisor/probe/backends, what it imports."""
+
+    module: str = Field(pattern=r"^advisor\.probe\.backends\.[a-z0-9_]+$", description="satisfies ProbeBackend")
+    requires: list[str] = Field(min_length=1, description="Python modules it needs (the first missing one is named)")
+    dists: list[str] = Field(default_factory=list, description="distributions whose versions a probe records")
+    quants: list[str] = Field(min_length=1, description="quant ids its probe can make (canonical upper case)")
+    venv: str | None = Field(default=None, pattern=r"^[a-z0-9-]+$", description="runs its worker from an "
+                             "environment of its own (scripts/setup.sh builds .venv-<venv>) instead of the project's")
+    requirements: list[str] = Field(default_factory=list, description="pinned packages of that environment")
+
+
+class EmitFile(Strict):
+    src: str = Field(description="file in the template folder; *.j2 is rendered, anything else copied")
+    dst: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+    executable: bool = False
+
+
+class EmitSpec(Strict):
+    """The script folder `plan --emit-scripts` writes for a candidate of this backend."""
+
+    templates: str = Field(pattern=r"^[a-z0-9_-]+$", description="folder under advisor/templates (README.md.j2 "
+                                                                  "plus `files`)")
+    files: list[EmitFile] = Field(min_length=1)
+    context: str | None = Field(default=None, pattern=r"^advisor\.emit\.[a-z_.]+:[a-z_]+$",
+                                description="module:function giving the backend's template values; None: the "
+                                            "templates read the candidate itself")
+    gen_options: bool = Field(default=True, description="its runner takes sampling options")
+
+
 class Backend(Strict):
     id: BackendId
     name: str
@@ -55,6 +87,11 @@ class Backend(Strict):
     python_module: str | None = None
     runtime_overhead: RuntimeOverhead
     runs_on_linux_x86: bool = Field(description="can its probe run on this project's Linux x86-64 machines")
+    pip_extra: str | None = Field(default=None, description="pyproject extra that installs its probe here")
+    tied_embedding_type: Literal["embedding", "output"] = Field(
+        default="embedding", description="a tied embedding/output matrix is stored once with this one's type")
+    probe: ProbeSpec | None = Field(default=None, description="None: no probe on this machine")
+    emit: EmitSpec
     tools: list[str] = Field(default_factory=list)
     docs: str
     sources: list[str] = Field(min_length=1)
@@ -275,6 +312,42 @@ def _cross_check(kb: Knowledge) -> None:
                     f"knowledge/decision_tree.yaml: branch {br.id} admits {a.backend}/{a.compute}, "
                     f"which backends.yaml does not offer"
                 )
+
+
+def registry_problems(kb: Knowledge) -> list[str]:
+    """What `knowledge validate` checks beyond the schema: every backend's probe module, template folder, template
+    files and context function exist, and the ids advisor/schemas.py reads are the registry's."""
+    import importlib
+    import importlib.util
+
+    from .schemas import BACKEND_IDS
+
+    out = []
+    if tuple(kb.backends) != BACKEND_IDS:
+        out.append(f"knowledge/backends.yaml: ids {list(kb.backends)} differ from the ones advisor/schemas.py read "
+                   f"{list(BACKEND_IDS)}; write each entry as `  - id: <id>` on its own line")
+    tdir = paths.PACKAGE_DIR / "templates"
+    for b in kb.backends.values():
+        where = f"knowledge/backends.yaml: {b.id}"
+        if b.probe is not None and importlib.util.find_spec(b.probe.module) is None:
+            out.append(f"{where}: probe module {b.probe.module} does not exist; add "
+                       f"{b.probe.module.replace('.', '/')}.py")
+        for name in ["README.md.j2", *(f.src for f in b.emit.files)]:
+            if not (tdir / b.emit.templates / name).is_file():
+                out.append(f"{where}: template advisor/templates/{b.emit.templates}/{name} does not exist")
+        if b.emit.context:
+            mod, func = b.emit.context.split(":")
+            try:
+                ok = callable(getattr(importlib.import_module(mod), func, None))
+            except ImportError:
+                ok = False
+            if not ok:
+                out.append(f"{where}: emit context {b.emit.context} is not a function")
+        if b.probe is not None:
+            for q in b.probe.quants:
+                if (b.id, q.upper()) not in kb.formats:
+                    out.append(f"{where}: probe quant {q!r} missing from quant_formats.yaml")
+    return out
 
 
 def load_knowledge_from(directory: Path) -> Knowledge:

@@ -68,14 +68,16 @@ def weights_bytes(model: ModelSpec, fmt: QuantFormat, kb: Knowledge, pc: ParamCo
         )
     if pc.output:
         emb_bits = pc.embedding * e + pc.output * o
-    else:  # tied: llama.cpp stores one matrix and quantizes it with the output type
-        emb_bits = pc.embedding * (o if fmt.backend == "llamacpp" else e)
+    else:  # tied: one matrix, stored with the type the backend's registry entry names (llama.cpp: the output's)
+        tied_as_output = kb.backends[fmt.backend].tied_embedding_type == "output"
+        emb_bits = pc.embedding * (o if tied_as_output else e)
     return (body_bits + emb_bits) / 8.0, notes
 
 
-def _kv_element_bytes(backend: str, compute: str) -> float:
-    # OpenVINO's CPU plugin stores the KV cache in u8 by default since 2024.3; the others keep f16.
-    return 1.0 if (backend == "openvino" and compute == "cpu") else 2.0
+def _kv_element_bytes(kb: Knowledge, backend: str, compute: str) -> float:
+    """Bytes per KV-cache element: the backend's compute option says (knowledge/backends.yaml, f16 by default)."""
+    opt = next((o for o in kb.backends[backend].compute if o.unit == compute), None)
+    return opt.kv_cache_bytes if opt else 2.0
 
 
 def _interval(value: float, lo_factor: float, hi_factor: float, basis: str) -> Estimate:
@@ -120,7 +122,7 @@ def predict(
                         f"({fmt.family}), {pc.total / 1e9:.2f}B params; size error ±{size_err:.0%} "
                         f"({cal.size_basis(fmt.family)})")
 
-    kv_el = _kv_element_bytes(backend, compute)
+    kv_el = _kv_element_bytes(kb, backend, compute)
     kv_tok = kv_bytes_per_token(model, kv_el)
     kv_gib = kv_tok * work.context / GIB
     over_gib, over_basis = cal.overhead_gib(backend, model.vocab_size, model.hidden_size, kb)

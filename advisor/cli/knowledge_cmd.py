@@ -15,13 +15,20 @@ def knowledge():
 @knowledge.command("validate", epilog="Example:\n  advisor knowledge validate --json")
 @json_option
 def validate(as_json):
-    """Load every YAML file, validate it, cross-check ids and check that every number has a source: a URL, a
-    probe measurement or a docs/policy.md section (exit 2 on the first problem)."""
+    """Load every YAML file, validate it, cross-check ids, check that every backend's probe module and templates
+    exist, and that every number has a source: a URL, a probe measurement or a docs/policy.md section (exit 2 on
+    the first problem)."""
     from .. import audit, paths
     from ..knowledge import load_knowledge
     from ..resolve import load_profiles
 
+    from ..errors import KnowledgeError
+    from ..knowledge import registry_problems
+
     kb = load_knowledge()
+    problems = registry_problems(kb)
+    if problems:
+        raise KnowledgeError(problems[0] + (f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""))
     profs = load_profiles()
     facts = audit.audit(paths.KNOWLEDGE_DIR, paths.PROFILES_DIR, paths.ROOT / "docs")
     audit.check(facts)
@@ -32,8 +39,6 @@ def validate(as_json):
     }
     unsourced = [p.id for p in profs.values() if not p.sources]
     if unsourced:
-        from ..errors import KnowledgeError
-
         raise KnowledgeError(f"profiles without sources: {', '.join(unsourced)}; add the spec-sheet URLs")
     if as_json:
         emit_json({"ok": True, **counts})

@@ -1,7 +1,12 @@
-"""Pure: the values a candidate's scripts need, derived from the plan (device, model, constraints, candidate)."""
+"""Pure: the values a candidate's scripts need, derived from the plan (device, model, constraints, candidate).
+
+A backend's own values come from the function its registry entry names (knowledge/backends.yaml `emit.context`,
+one of the functions below); a backend without one gets `{"quant": ...}` and its templates read the candidate.
+"""
 
 from __future__ import annotations
 
+import importlib
 import re
 
 from ..schemas import Candidate, Plan
@@ -31,8 +36,19 @@ def _estimates(cand: Candidate) -> dict:
     return {k: getattr(cand, k).model_dump(mode="json") for k in ESTIMATES}
 
 
+def backend_values(plan: Plan, cand: Candidate, context: str | None) -> dict:
+    """The backend's template values: its registry entry's `emit.context` function (module:function), if any."""
+    if not context:
+        return {"quant": cand.quant}
+    mod, func = context.split(":")
+    return getattr(importlib.import_module(mod), func)(plan, cand)
+
+
 def candidate_context(plan: Plan, cand: Candidate, rank: int) -> dict:
     """Everything the templates of one candidate may refer to (StrictUndefined makes a missing key an error)."""
+    from ..knowledge import load_knowledge
+
+    emit = load_knowledge().backends[cand.backend].emit
     dev, model, cons = plan.device, plan.model, plan.constraints
     folder = folder_name(rank, cand)
     run = {"ctx": cons.context, "threads": dev.cpu.cores, "prompt": PROMPT, "gen_tokens": min(cons.gen_tokens, 128),
@@ -47,47 +63,46 @@ def candidate_context(plan: Plan, cand: Candidate, rank: int) -> dict:
     ctx: dict = {"plan": plan, "cand": cand, "rank": rank, "folder": folder, "dev": dev, "model": model,
                  "run": run, "settings": settings, "extra_json": {}, "title": f"{model.name or model.id}: "
                  f"{cand.backend} {cand.quant} on {dev.name} ({cand.compute})",
-                 "model_hint": f"./{model.id}", "gen_options": cand.backend != "qnn"}
-    backend = _BACKENDS[cand.backend](plan, cand)
+                 "model_hint": f"./{model.id}", "gen_options": emit.gen_options}
+    backend = backend_values(plan, cand, emit.context)
+    ctx["extra_json"].update(backend.pop("extra_json", {}))
     settings[cand.backend] = backend
     ctx["b"] = backend
-    if cand.backend == "olive":
-        ctx["extra_json"]["olive_config.json"] = olive_config(backend)
-        if backend["ep"] != "cpu":  # the same workflow on the CPU provider, to check the pipeline on any PC
-            ctx["extra_json"]["olive_config.cpu.json"] = olive_config(backend, ep="cpu")
     return ctx
 
 
-def _llamacpp(plan: Plan, cand: Candidate) -> dict:
+def llamacpp(plan: Plan, cand: Candidate) -> dict:
     quant = cand.quant.upper()
     return {"quant": quant, "ngl": 99 if cand.compute == "gpu" else 0, "needs_imatrix": quant.startswith("IQ"),
             "gpu_api": (plan.device.gpu().api if plan.device.gpu() and cand.compute == "gpu" else [])}
 
 
-def _olive(plan: Plan, cand: Candidate) -> dict:
+def olive(plan: Plan, cand: Candidate) -> dict:
     ep = olive_ep(plan.device, cand.compute)
-    return {"precision": cand.quant.lower(), "ep": ep, "device": cand.compute}
+    values = {"precision": cand.quant.lower(), "ep": ep, "device": cand.compute}
+    extra = {"olive_config.json": olive_config(values)}
+    if ep != "cpu":  # the same workflow on the CPU provider, to check the pipeline on any PC
+        extra["olive_config.cpu.json"] = olive_config(values, ep="cpu")
+    return {**values, "extra_json": extra}
 
 
-def _openvino(plan: Plan, cand: Candidate) -> dict:
+def openvino(plan: Plan, cand: Candidate) -> dict:
     npu = cand.compute == "npu"
     fmt = cand.quant.lower()
     return {"weight_format": fmt, "device": cand.compute.upper(), "sym": npu or fmt == "int8",
             "group_size": -1 if npu else 128, "ratio": 1.0}
 
 
-def _mlx(plan: Plan, cand: Candidate) -> dict:
+def mlx(plan: Plan, cand: Candidate) -> dict:
     q = cand.quant.lower()
     bits = int(q.removesuffix("bit")) if q.endswith("bit") else None
     return {"bits": bits, "group_size": 64, "dtype": "bfloat16" if bits is None else None, "lora_iters": 100}
 
 
-def _qnn(plan: Plan, cand: Candidate) -> dict:
+def qnn(plan: Plan, cand: Candidate) -> dict:
     dtypes = QNN_DTYPES.get(cand.quant.lower())
     name = AIHUB_DEVICES.get(plan.device.id) or re.sub(r"\s*\(.*\)\s*$", "", plan.device.name)
     return {"aihub_device": name, "quant": cand.quant.lower(),
             "weights_dtype": dtypes[0] if dtypes else None, "activations_dtype": dtypes[1] if dtypes else None,
             "hub_model": HUB_MODELS.get(plan.model.id), "seq_len": 128, "target_runtime": "qnn_context_binary"}
 
-
-_BACKENDS = {"llamacpp": _llamacpp, "olive": _olive, "openvino": _openvino, "mlx": _mlx, "qnn": _qnn}

@@ -11,14 +11,8 @@ from ..schemas import Candidate, Plan
 from .context import candidate_context, folder_name
 
 EXEC, DATA = 0o755, 0o644
-# (template, output name, mode) per backend; `*.j2` files are rendered, others copied byte for byte.
-FILES: dict[str, list[tuple[str, str, int]]] = {
-    "llamacpp": [("llamacpp/run.sh.j2", "run.sh", EXEC), ("llamacpp/llama_py.py", "llama_py.py", EXEC)],
-    "olive": [("olive/run.sh.j2", "run.sh", EXEC), ("olive/olive_helper.py", "olive_helper.py", EXEC)],
-    "openvino": [("openvino/run.sh.j2", "run.sh", EXEC), ("openvino/ov_helper.py", "ov_helper.py", EXEC)],
-    "mlx": [("mlx/run.sh.j2", "run.sh", EXEC)],
-    "qnn": [("qnn/run.sh.j2", "run.sh", EXEC), ("qnn/aihub_job.py", "aihub_job.py", EXEC)],
-}
+# Each backend's files come from its registry entry (knowledge/backends.yaml `emit:`); `*.j2` files are rendered,
+# others copied byte for byte. These go into every folder:
 COMMON = [("_common/report.py", "report.py", EXEC), ("_common/sample.txt", "sample.txt", DATA)]
 
 
@@ -54,17 +48,29 @@ def _raw(path: str) -> str:
     return resources.files("advisor").joinpath("templates", path).read_text(encoding="utf-8")
 
 
+def files(backend: str) -> list[tuple[str, str, int]]:
+    """(template, output name, mode) of a backend's folder, from its registry entry, then the common files."""
+    from ..knowledge import load_knowledge
+
+    em = load_knowledge().backends[backend].emit
+    own = [(f"{em.templates}/{f.src}", f.dst, EXEC if f.executable else DATA) for f in em.files]
+    return own + COMMON
+
+
 def render_candidate(plan: Plan, cand: Candidate, rank: int) -> tuple[str, dict[str, tuple[str, int]]]:
     """Return the folder name and `{file name: (text, mode)}` for one candidate."""
+    from ..knowledge import load_knowledge
+
     ctx = candidate_context(plan, cand, rank)
     out: dict[str, tuple[str, int]] = {}
-    for tpl, name, mode in FILES[cand.backend] + COMMON:
+    readme = f"{load_knowledge().backends[cand.backend].emit.templates}/README.md.j2"
+    for tpl, name, mode in files(cand.backend):
         if tpl.endswith(".j2"):
             text = _env(name.endswith(".sh")).get_template(tpl).render(**ctx)
         else:
             text = _raw(tpl)
         out[name] = (text, mode)
-    out["README.md"] = (_env(False).get_template(f"{cand.backend}/README.md.j2").render(**ctx), DATA)
+    out["README.md"] = (_env(False).get_template(readme).render(**ctx), DATA)
     out["settings.json"] = (json.dumps(ctx["settings"], indent=2) + "\n", DATA)
     for name, data in ctx.get("extra_json", {}).items():
         out[name] = (json.dumps(data, indent=2) + "\n", DATA)

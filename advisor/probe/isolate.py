@@ -145,15 +145,19 @@ def _tree_rss(proc) -> int:
 
 
 def run_phase(phase: str, args: list[str], out: Path, timeout_s: float, mem_cap_gib: float,
-              log: Path | None = None, cancel: threading.Event | None = None) -> PhaseOutcome:
+              log: Path | None = None, cancel: threading.Event | None = None, python: str | None = None) -> PhaseOutcome:
     """Run the worker's `phase` writing into `out` (its output to `log`, default out/PHASE.log). Never raises for
     what the worker does (crash, kill, full disk): the outcome carries the reason. An exception in this process
     (Ctrl-C) kills the worker's tree before it propagates, and so does `cancel` being set from another thread, so
-    nothing is left running."""
+    nothing is left running. `python`: the interpreter of a backend's own environment (default: this one); it
+    finds this advisor package through PYTHONPATH."""
     import psutil
 
-    cmd = [sys.executable, "-m", "advisor.probe.worker", phase, "--out", str(out), *args]
+    cmd = [python or sys.executable, "-m", "advisor.probe.worker", phase, "--out", str(out), *args]
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONUNBUFFERED": "1", "ADVISOR_PROBE_PARENT": str(os.getpid())}
+    if python and python != sys.executable:
+        pkg_root = str(Path(__file__).resolve().parents[2])
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (pkg_root, os.environ.get("PYTHONPATH")) if p)
     log = log or out / f"{phase}.log"
     try:
         out.mkdir(parents=True, exist_ok=True)

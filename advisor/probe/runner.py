@@ -11,11 +11,11 @@ from pathlib import Path
 from ..errors import AdvisorError, BackendMissing, InputError
 from ..schemas import ModelSpec, Plan
 from . import models, store
-from .backends import REQUIRES, missing_module
+from .backends import install_hint, missing_module, probed_backends, worker_python
 from .env import environment, fingerprint
 from .isolate import run_phase
 from .runs import RunDir, sweep
-from .spec import PROBE_QUANTS, Measured, ProbeRequest, ProbeResult, canonical
+from .spec import Measured, ProbeRequest, ProbeResult, canonical, probe_quants
 
 log = logging.getLogger(__name__)
 BUSY_SHARE = 0.25  # other processes above this share of all CPUs while timing: the speeds are not this machine's
@@ -29,11 +29,14 @@ def default_threads() -> int:
 
 
 def check_request(backend: str, quant: str) -> str:
-    if backend not in REQUIRES:
-        raise InputError(f"unknown backend {backend!r}; choose one of {', '.join(REQUIRES)}")
+    if backend not in probed_backends():
+        from ..schemas import BACKEND_IDS
+
+        what = "has no probe on this machine (its registry entry names none)" if backend in BACKEND_IDS else "is unknown"
+        raise InputError(f"backend {backend!r} {what}; choose one of {', '.join(probed_backends())}")
     q = canonical(backend, quant)
     if q is None:
-        raise InputError(f"{backend} probes cannot make {quant!r}; choose one of {', '.join(PROBE_QUANTS[backend])}")
+        raise InputError(f"{backend} probes cannot make {quant!r}; choose one of {', '.join(probe_quants(backend))}")
     return q
 
 
@@ -51,7 +54,8 @@ class _Run:
 
     def phase(self, name: str):
         return run_phase(name, self.args, self.work, self.req.timeout_s, self.req.mem_cap_gib,
-                         log=self.logs / f"{self.run_id}-{name}.log", cancel=self.cancel)
+                         log=self.logs / f"{self.run_id}-{name}.log", cancel=self.cancel,
+                         python=worker_python(self.req.backend))
 
     def convert(self, step) -> None:
         step(f"{self.req.backend} {self.req.quant}: converting")
@@ -91,11 +95,11 @@ def load_note(u) -> str:
 def _start(req: ProbeRequest, save: bool, cancel: threading.Event) -> "_Run | ProbeResult":
     """A run ready to convert, or the failed result when the backend is not installed."""
     req = req.model_copy(update={"quant": check_request(req.backend, req.quant)})
-    base = dict(backend=req.backend, quant=req.quant, env=environment(req.threads))
+    base = dict(backend=req.backend, quant=req.quant, env=environment(req.threads, req.backend))
     gone = missing_module(req.backend)
     if gone:
         res = ProbeResult(**base, model=req.model, ok=False, reason=f"backend not installed (no module {gone!r}): "
-                                                    f"install advisor[{req.backend}]")
+                                                    f"{install_hint(req.backend)}")
         return _store(res) if save else res
     return _Run(req, models.resolve(req.model), base, cancel)
 
@@ -207,7 +211,7 @@ def predict_probe(pm: models.ProbeModel, req: ProbeRequest) -> dict[str, float] 
 def require_backend(backend: str) -> None:
     gone = missing_module(backend)
     if gone:
-        raise BackendMissing(backend, gone)
+        raise BackendMissing(backend, gone, install_hint(backend))
 
 
 # ------------------------------------------------------------------ plan --probe

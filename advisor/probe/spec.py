@@ -6,15 +6,16 @@ from pydantic import Field
 
 from ..schemas import BackendId, Strict
 
-# The quantizations each backend's probe can produce here (canonical spelling, as in knowledge/quant_formats.yaml).
-PROBE_QUANTS: dict[str, tuple[str, ...]] = {
-    "llamacpp": ("F16", "Q8_0", "Q6_K", "Q5_K_M", "Q5_K_S", "Q5_0", "Q4_K_M", "Q4_K_S", "Q4_0", "Q3_K_L", "Q3_K_M",
-                 "Q3_K_S", "Q2_K", "IQ4_XS"),
-    "olive": ("FP16", "INT8", "INT4"),
-    "openvino": ("FP16", "INT8", "INT4"),
-    "mlx": ("BF16", "8BIT", "6BIT", "4BIT", "3BIT", "2BIT"),
-    "qnn": ("W8A16", "W8A8"),
-}
+
+def probe_quants(backend: str) -> tuple[str, ...]:
+    """The quantizations this backend's probe can produce here (canonical spelling, as in quant_formats.yaml):
+    its registry entry's `probe.quants` (knowledge/backends.yaml); () for a backend without a probe."""
+    from ..knowledge import load_knowledge
+
+    b = load_knowledge().backends.get(backend)
+    return tuple(q.upper() for q in b.probe.quants) if b is not None and b.probe is not None else ()
+
+
 # Default set: `benchmarks/probe_cost.py` and the fastest useful `plan --probe`.
 DEFAULT_SET: tuple[tuple[str, str], ...] = (("llamacpp", "Q4_K_M"), ("llamacpp", "Q8_0"), ("openvino", "INT4"),
                                             ("olive", "INT8"))
@@ -22,7 +23,7 @@ DEFAULT_SET: tuple[tuple[str, str], ...] = (("llamacpp", "Q4_K_M"), ("llamacpp",
 
 def canonical(backend: str, quant: str) -> str | None:
     q = quant.upper()
-    return q if q in PROBE_QUANTS.get(backend, ()) else None
+    return q if q in probe_quants(backend) else None
 
 
 class ProbeRequest(Strict):

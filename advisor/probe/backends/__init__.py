@@ -1,4 +1,6 @@
-"""The probe backends: one module per backend id, each satisfying `ProbeBackend`; resolved by id, imported lazily.
+"""The probe backends: one module per backend id, each satisfying `ProbeBackend`; resolved through the backend
+registry (knowledge/backends.yaml `probe:`), imported lazily. A backend whose entry names a `venv` runs its worker
+from that environment of its own (scripts/setup.sh builds it) instead of the project's.
 
 A backend converts the probe model to one quantization (`convert`, may import torch) and loads the result into a
 `Runner` (`load`, never imports torch) that the shared harness in advisor/probe/harness.py times and scores.
@@ -8,6 +10,9 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import os
+import subprocess
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -15,16 +20,6 @@ from typing import Protocol
 import numpy as np
 
 from ..models import ProbeModel
-
-# backend id -> the Python modules it needs at probe time (first missing one is named in the error)
-REQUIRES: dict[str, tuple[str, ...]] = {
-    "llamacpp": ("llama_cpp", "gguf", "torch", "transformers"),
-    "olive": ("onnxruntime", "onnx", "optimum", "torch"),
-    "openvino": ("openvino", "nncf", "onnx", "optimum", "torch"),
-    "mlx": ("mlx", "mlx_lm"),
-    "qnn": ("onnxruntime", "onnx", "optimum", "torch"),
-}
-
 
 @dataclass
 class Converted:
@@ -54,9 +49,58 @@ class ProbeBackend(Protocol):
     def load(self, pm: ProbeModel, conv: Converted, threads: int) -> Runner: ...
 
 
+def _spec(backend: str):
+    from ...knowledge import load_knowledge
+
+    b = load_knowledge().backends.get(backend)
+    if b is None or b.probe is None:
+        raise KeyError(backend)
+    return b.probe
+
+
+def probed_backends() -> tuple[str, ...]:
+    """Registered backends that have a probe on this machine."""
+    from ...knowledge import load_knowledge
+
+    return tuple(b.id for b in load_knowledge().backends.values() if b.probe is not None)
+
+
+def venv_dir(name: str) -> Path:
+    """Where a backend's own environment lives: .venv-<name> beside the project's .venv (ADVISOR_VENVS_DIR
+    overrides the folder)."""
+    from ... import paths
+
+    return Path(os.environ.get("ADVISOR_VENVS_DIR") or paths.ROOT) / f".venv-{name}"
+
+
+def worker_python(backend: str) -> str:
+    """The interpreter that runs this backend's probe worker."""
+    spec = _spec(backend)
+    return str(venv_dir(spec.venv) / "bin" / "python") if spec.venv else sys.executable
+
+
+def install_hint(backend: str) -> str:
+    spec = _spec(backend)
+    if spec.venv:
+        return f"run scripts/setup.sh all (it builds {venv_dir(spec.venv)})"
+    return f"pip install 'advisor[{backend}]' -c requirements/constraints.txt"
+
+
 def missing_module(backend: str) -> str | None:
-    """The first module this backend needs that is not importable here, or None."""
-    for mod in REQUIRES[backend]:
+    """The first module this backend needs that is not importable where its worker runs, or None."""
+    spec = _spec(backend)
+    if spec.venv:
+        py = worker_python(backend)
+        if not Path(py).is_file():
+            return spec.requires[0]
+        code = ("import importlib.util,sys\nfor m in sys.argv[1:]:\n    if importlib.util.find_spec(m) is None:\n"
+                "        print(m); break")
+        try:
+            out = subprocess.run([py, "-c", code, *spec.requires], capture_output=True, text=True, timeout=60)
+        except (OSError, subprocess.SubprocessError):
+            return spec.requires[0]
+        return (out.stdout.strip() or None) if out.returncode == 0 else spec.requires[0]
+    for mod in spec.requires:
         try:
             if importlib.util.find_spec(mod) is None:
                 return mod
@@ -66,6 +110,4 @@ def missing_module(backend: str) -> str | None:
 
 
 def get(backend: str) -> ProbeBackend:
-    if backend not in REQUIRES:
-        raise KeyError(backend)
-    return importlib.import_module(f"{__name__}.{backend}")  # type: ignore[return-value]
+    return importlib.import_module(_spec(backend).module)  # type: ignore[return-value]
