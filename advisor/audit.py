@@ -77,7 +77,8 @@ def walk(data: object, file: str, docs_dir: Path) -> list[Fact]:
     def visit(node: object, path: str, inherited: str | None, key: str | None) -> None:
         if isinstance(node, dict):
             here = _source_of(node) or inherited
-            own = node.get("field_sources") if isinstance(node.get("field_sources"), dict) else {}
+            fs = node.get("field_sources")
+            own: dict = fs if isinstance(fs, dict) else {}
             for k, v in node.items():
                 if k in ("source", "sources", "field_sources"):
                     continue
@@ -89,7 +90,7 @@ def walk(data: object, file: str, docs_dir: Path) -> list[Fact]:
                 visit(v, f"{path}[{name or i}]", inherited, key)
         elif isinstance(node, (int, float)) and not isinstance(node, bool) or key in POLICY_FIELDS:
             src = POLICY_FIELDS.get(key or "", inherited)
-            facts.append(Fact(file, path, node, src, bool(src) and source_ok(src, docs_dir, cache)))
+            facts.append(Fact(file, path, node, src, bool(src) and source_ok(src or "", docs_dir, cache)))
 
     visit(data, "", None, None)
     return facts

@@ -10,6 +10,8 @@ does not admit on the device is *not applicable*, with the tree's reason.
 
 from __future__ import annotations
 
+from typing import Any, Literal
+
 import math
 from dataclasses import dataclass
 
@@ -103,7 +105,7 @@ def check_claims(dev: DeviceProfile, model: ModelSpec, cons: Constraints, kb: Kn
 
 
 def _row(c: Claim, quant: str, dev, model, dec, work, kb: Knowledge, cal, band: RatioBand | None) -> ClaimRow:
-    base = {"framework": c.framework, "backend": c.backend, "quant": quant, "claim_memory": c.memory,
+    base: dict[str, Any] = {"framework": c.framework, "backend": c.backend, "quant": quant, "claim_memory": c.memory,
             "claim_speedup": c.speedup, "use": c.use}
     routes = [r for r in dec.routes if r.backend == c.backend]
     if not routes:
@@ -128,6 +130,7 @@ def _row(c: Claim, quant: str, dev, model, dec, work, kb: Knowledge, cal, band: 
         mem_ok = _overlaps(gb, claimed_gb)
         mem_text = f"weights {_fmt(gb)} GB vs claimed {claimed_gb.low:g}-{claimed_gb.high:g} GB"
     else:
+        assert c.reduction_pct is not None, "a claim states either ~GB or a reduction"
         claimed_red = Range(low=c.reduction_pct[0], high=c.reduction_pct[1])
         mem_ok = _overlaps(reduction, claimed_red)
         mem_text = f"weights {_fmt(reduction)} % smaller vs claimed {c.memory}"
@@ -138,7 +141,7 @@ def _row(c: Claim, quant: str, dev, model, dec, work, kb: Knowledge, cal, band: 
     baseline = (f"{c.backend} {bfmt.quant} on the same {route.compute} ({q.engine}), {model.name or model.id}"
                 + ("" if in_base else f" (predicted: {bfmt.quant} is not among the {route.compute} route's "
                                      "quantizations on this device)"))
-    verdict = "consistent" if mem_ok and speed_ok else "contradicted"
+    verdict: Literal["consistent", "contradicted"] = "consistent" if mem_ok and speed_ok else "contradicted"
     wrong = [t for ok, t in ((mem_ok, mem_text), (speed_ok, speed_text)) if not ok]
     reason = ("; ".join(wrong) + " (the interval lies outside the claim)") if wrong else \
         f"{mem_text}; {speed_text} (the intervals overlap the claims)"

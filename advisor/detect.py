@@ -142,7 +142,7 @@ def sysfs_accelerators(root: Path = Path("/"), skip_nvidia: bool = False) -> lis
         mem = round(int(vram) / 2**30, 1) if vram.isdigit() and int(vram) >= 2**27 else None
         label = _read(dev / "product_name") or f"{name.upper() if name != 'nvidia' else 'NVIDIA'} GPU " \
             f"(PCI {vendor}:{_read(dev / 'device').removeprefix('0x')}, driver {_driver(dev) or '?'})"
-        found.append(Accelerator(kind="gpu", vendor=name, api=api, memory_gb=mem, name=label))
+        found.append(Accelerator.model_validate(dict(kind="gpu", vendor=name, api=api, memory_gb=mem, name=label)))
     accel = sorted((root / "sys/class/accel").glob("accel*")) or sorted((root / "dev/accel").glob("accel*"))
     for a in accel:
         drv, vendor = _driver(a / "device"), _read(a / "device" / "vendor").lower()
@@ -212,13 +212,13 @@ def detect_profile(measure: bool = True) -> DeviceProfile:
         model, total_gb, accels = brand or model, mem or total_gb, accels or gpus
     cls = device_class(os_id, arch, accels)
     src = "nvidia-smi, /sys/class/{drm,accel,kgsl}, /dev/fastrpc-*" if os_id == "linux" else "sysctl"
-    return DeviceProfile(
+    return DeviceProfile(  # class, os and arch come from this machine and are validated by the model
         id="this-machine",
         name=f"This machine ({model})",
-        **{"class": cls},
-        os=[os_id],
-        cpu=Cpu(arch=arch, cores=cores, features=feats, model=model, freq_ghz=round(ghz, 2) if ghz else None,
-                threads=threads),
+        **{"class": cls},  # type: ignore[arg-type]
+        os=[os_id],  # type: ignore[list-item]
+        cpu=Cpu(arch=arch, cores=cores, features=feats, model=model,  # type: ignore[arg-type]
+                freq_ghz=round(ghz, 2) if ghz else None, threads=threads),
         memory=Memory(total_gb=total_gb, bandwidth_gbs=bw, unified=cls in {"apple_silicon", "snapdragon"}),
         accelerators=accels,
         sources=[f"measured by `advisor detect` (/proc/cpuinfo, psutil, numpy copy test, {src})"],

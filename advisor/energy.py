@@ -14,6 +14,8 @@ time errors are taken as independent and combined in log space.
 
 from __future__ import annotations
 
+from typing import Any
+
 import math
 from dataclasses import dataclass
 
@@ -22,8 +24,8 @@ from .schemas import DeviceProfile, Estimate, Prediction
 
 @dataclass(frozen=True)
 class EnergyKnowledge:
-    consts: object        # energy_data.EnergyFile
-    model: object         # energy_fit.PowerModel (fitted)
+    consts: Any           # energy_data.EnergyFile
+    model: Any            # energy_fit.PowerModel (fitted)
     rows: tuple = ()      # the energy_fit.PowerRow it was fitted on
 
     def device_rows(self, profile_id: str) -> int:

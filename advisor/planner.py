@@ -142,14 +142,16 @@ def suggest(cands: list[Candidate], model: ModelSpec, cons: Constraints, kb: Kno
     if any("min_prefill" in c.violation_kinds for c in cands):
         out.append("lower --min-prefill-tps, or use a device with a GPU/NPU for prompt processing")
     if any("max_ttft" in c.violation_kinds for c in cands):
-        quick = min((c for c in cands if c.ttft_s), key=lambda c: c.ttft_s.value, default=None)
-        if quick:
-            out.append(f"the quickest first token is ~{quick.ttft_s.value:.2f} s ({quick.backend} {quick.quant} on the "
+        timed = [(c.ttft_s.value, c) for c in cands if c.ttft_s is not None]
+        if timed:
+            t, quick = min(timed, key=lambda tc: tc[0])
+            out.append(f"the quickest first token is ~{t:.2f} s ({quick.backend} {quick.quant} on the "
                        f"{quick.compute}): raise --max-ttft-s, shorten the prompt or use a GPU/NPU for prefill")
     if any("max_energy" in c.violation_kinds for c in cands):
-        frugal = min((c for c in cands if c.energy_j), key=lambda c: c.energy_j.value, default=None)
-        if frugal:
-            out.append(f"the least energy per answer is ~{frugal.energy_j.value:.0f} J ({frugal.backend} "
+        costed = [(c.energy_j.value, c) for c in cands if c.energy_j is not None]
+        if costed:
+            j, frugal = min(costed, key=lambda jc: jc[0])
+            out.append(f"the least energy per answer is ~{j:.0f} J ({frugal.backend} "
                        f"{frugal.quant} on the {frugal.compute}): raise --max-energy-j or generate fewer tokens")
     best_q = min(cands, key=lambda c: c.ppl_increase_pct.value)
     if "max_quality_loss" in best_q.violation_kinds:

@@ -39,9 +39,11 @@ def body_bpw(fmt: QuantFormat, kb: Knowledge) -> float:
     """Bits per weight of the transformer body; for llama.cpp mixes derived from the published file bpw."""
     if fmt.bpw is not None:
         return fmt.bpw
+    assert fmt.ref_model is not None, f"{fmt.quant}: a format without bpw names its ref_model (knowledge validate)"
     ref = count_params(kb.models[fmt.ref_model])
     e, o = _embd_output_bpw(fmt, kb)
     emb_bits = ref.embedding * e + ref.output * o if ref.output else ref.embedding * o
+    assert fmt.file_bpw is not None, f"{fmt.quant}: a llama.cpp mix states its file bpw (knowledge validate)"
     return (fmt.file_bpw * ref.total - emb_bits) / ref.body
 
 
@@ -150,7 +152,8 @@ def predict(
     if model.max_position_embeddings and work.context > model.max_position_embeddings:
         notes.append(f"context {work.context} exceeds the model's trained maximum {model.max_position_embeddings}")
     pred = Prediction(
-        backend=backend, quant=fmt.quant, compute=compute, engine=x.engine, weights_gib=weights, peak_memory_gib=peak_est,
+        backend=backend, quant=fmt.quant, compute=compute,  # type: ignore[arg-type]  # a ComputeUnit by construction
+        engine=x.engine, weights_gib=weights, peak_memory_gib=peak_est,
         decode_tokens_per_s=decode, prefill_tokens_per_s=prefill, ppl_increase_pct=quality,
     )
     answer = answer_estimates(pred, dev, x.bandwidth_gbs, work.prompt_tokens, work.gen_tokens, kb.energy)

@@ -22,7 +22,7 @@ def _compare_rows(rep: CompareReport) -> list[tuple[str, Candidate, bool]]:
             rows.append((d.device if first else "", c, is_best))
             first = False
         if not d.per_backend:
-            rows.append((d.device, None, False))
+            rows.append((d.device, None, False))  # type: ignore[arg-type]  # a device with no candidate: one row
     return rows
 
 
@@ -70,7 +70,9 @@ def compare_markdown(rep: CompareReport) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _e(e: Estimate) -> str:
+def _e(e: Estimate | None) -> str:
+    if e is None:
+        return "-"
     return f"{num(e.value)} [{num(e.low, 2)}–{num(e.high, 2)}]"
 
 

@@ -271,9 +271,9 @@ def load_speed_rows(kb: Knowledge, engines: dict[str, Engine], files: list[Path]
                     skip("model not in catalogue (modelled from its parameter count; row kept)")
                     wbytes = params_b * 1e9 * (bpw or (fmt.bpw if fmt and fmt.bpw else bits + 0.5)) / 8
                     moe = next((m for m in mp.get("moe_active", []) if re.search(m["pattern"], r["model"], flags=re.I)), None)
-                    act_params = float(moe["active_b"]) if moe else params_b
+                    act_params = float(moe["active_b"]) if moe else float(params_b)
                     active = act_params / params_b
-                    layers, q_width, kv_tok = generic_shape(act_params)
+                    layers, q_width, kv_tok = generic_shape(act_params)  # type: ignore[assignment]
                 else:
                     skip("model unknown and no parameter count")
                     continue

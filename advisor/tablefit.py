@@ -15,6 +15,10 @@ with `keep=True` (an id people copy) is never cut, folded or dropped.
 
 from __future__ import annotations
 
+import io
+
+from typing import Literal
+
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -25,7 +29,7 @@ Cell = Callable[[Any], str]
 class Col:
     header: str
     cell: Cell
-    justify: str = "left"
+    justify: Literal["default", "left", "center", "right", "full"] = "left"
     short: str | None = None          # header in the compact layout
     fold_into: str | None = None      # header of the column this one folds into (as an extra line)
     drop: int | None = None           # dropped last-resort, highest first; None: never dropped
@@ -87,7 +91,7 @@ def natural_width(table, width: int) -> int:
     from rich.console import Console
     from rich.measure import Measurement
 
-    con = Console(width=max(width, 1), file=_Null(), color_system=None)
+    con = Console(width=max(width, 1), file=io.StringIO(), color_system=None)
     # the caption and title wrap; only the columns need the room
     saved = table.caption, table.title
     table.caption = table.title = None
@@ -112,7 +116,7 @@ def fit(cols: list[Col], rows: list[Any], width: int | None, **table_kw):
         lay = Layout([x for x in lay.cols if x is not c and x.fold_into != c.header], folded=True, compact=True,
                      dropped=[*lay.dropped, c.header])
         table = build(lay, rows, **table_kw)
-        if natural_width(table, width) <= width:
+        if natural_width(table, width) <= width:  # type: ignore[arg-type,operator]  # width is set past the loop above
             break
     return table
 

@@ -74,7 +74,7 @@ def candidate_context(plan: Plan, cand: Candidate, rank: int) -> dict:
 def llamacpp(plan: Plan, cand: Candidate) -> dict:
     quant = cand.quant.upper()
     return {"quant": quant, "ngl": 99 if cand.compute == "gpu" else 0, "needs_imatrix": quant.startswith("IQ"),
-            "gpu_api": (plan.device.gpu().api if plan.device.gpu() and cand.compute == "gpu" else [])}
+            "gpu_api": (gpu.api if (gpu := plan.device.gpu()) is not None and cand.compute == "gpu" else [])}
 
 
 def olive(plan: Plan, cand: Candidate) -> dict:

@@ -9,6 +9,8 @@ anything is submitted or written: one line, exit 3."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import logging
 import time
 from pathlib import Path
@@ -89,7 +91,7 @@ def measured_from_profile(profile: dict, url: str, device: str) -> Measured:
         raise AdvisorError(f"AI Hub profile {url} has no execution_summary; open it in a browser to see why")
     t_us, peak, load = s.get("estimated_inference_time"), s.get("estimated_inference_peak_memory"), s.get(
         "first_load_time")
-    pos = lambda v: isinstance(v, (int, float)) and v > 0  # noqa: E731
+    t_us, peak, load = (v if isinstance(v, (int, float)) and v > 0 else None for v in (t_us, peak, load))
     units: dict[str, int] = {}
     for layer in profile.get("execution_detail") or []:
         if isinstance(layer, dict) and layer.get("compute_unit"):
@@ -97,8 +99,8 @@ def measured_from_profile(profile: dict, url: str, device: str) -> Measured:
     notes = [f"measured on {device} by Qualcomm AI Hub: {url}"]
     if units:
         notes.append("layers per compute unit: " + ", ".join(f"{k} {v}" for k, v in sorted(units.items())))
-    return Measured(decode_tokens_per_s=1e6 / t_us if pos(t_us) else None,
-                    peak_memory_gib=peak / 2**30 if pos(peak) else None, load_s=load / 1e6 if pos(load) else None,
+    return Measured(decode_tokens_per_s=1e6 / t_us if t_us else None,
+                    peak_memory_gib=peak / 2**30 if peak else None, load_s=load / 1e6 if load else None,
                     method=f"Qualcomm AI Hub quantize + compile ({COMPILE_OPTIONS}) + profile on {device}",
                     notes=notes)
 
@@ -121,7 +123,7 @@ def hub_probe(req: ProbeRequest, device: str, step=None) -> ProbeResult:
     dev = hub_device(device)
     quantize_dtypes(req.quant)
     env = {**environment(req.threads), "node": f"aihub:{device}"}
-    base = dict(backend="qnn", quant=req.quant.upper(), env=env)
+    base: dict[str, Any] = dict(backend="qnn", quant=req.quant.upper(), env=env)
     t0 = time.perf_counter()
     try:
         pm = models.resolve(req.model)

@@ -47,7 +47,8 @@ def _venv_versions(backend: str) -> dict[str, str]:
     code = ("import json,sys\nfrom importlib import metadata\nout={}\nfor d in sys.argv[1:]:\n    try: "
             "out[d]=metadata.version(d)\n    except metadata.PackageNotFoundError: pass\nprint(json.dumps(out))")
     try:
-        r = subprocess.run([py, "-c", code, *b.probe.dists, *COMMON_DISTS], capture_output=True, text=True, timeout=60)
+        dists = list(b.probe.dists) if b is not None and b.probe is not None else []
+        r = subprocess.run([py, "-c", code, *dists, *COMMON_DISTS], capture_output=True, text=True, timeout=60)
         return json.loads(r.stdout) if r.returncode == 0 else {}
     except (OSError, subprocess.SubprocessError, ValueError):
         return {}

@@ -80,7 +80,8 @@ class _Meter:
     def __init__(self, ps, window_s: float):
         import psutil
 
-        self.ps, self.seen, self.cpus, self.window = ps, {}, psutil.cpu_count() or 1, window_s
+        self.seen: dict[int, float] = {}
+        self.ps, self.cpus, self.window = ps, psutil.cpu_count() or 1, window_s
         self.t0, self.sys0 = time.monotonic(), self._busy()
         self.samples: list[tuple[float, float]] = []
         self.loadavg_max = 0.0

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import logging
 import threading
 import time
@@ -71,6 +73,7 @@ class _Run:
 
     def result(self, save: bool) -> ProbeResult:
         conv, meas = self.conv, self.meas
+        assert conv is not None, "result() before convert()"
         bad = conv if not conv.ok else meas
         ok = bad is None or bad.ok
         measured = _measured(conv.data, meas.data if meas and meas.ok else {}, Path(conv.data.get("artifact", "")))
@@ -81,7 +84,8 @@ class _Run:
             busy = meas.usage.other_share > BUSY_SHARE
             if busy:
                 measured = measured.model_copy(update={"notes": [*measured.notes, load_note(meas.usage)]})
-        res = ProbeResult(**{**self.base, "env": env}, model=self.pm.name, ok=ok, reason=None if ok else bad.reason,
+        res = ProbeResult(**{**self.base, "env": env}, model=self.pm.name, ok=ok,
+                          reason=None if ok or bad is None else bad.reason,
                           measured=measured, predicted=predict_probe(self.pm, self.req) if ok else None,
                           under_load=busy, wall_s=round(time.perf_counter() - self.t0, 2))
         return _store(res) if save else res
@@ -95,7 +99,7 @@ def load_note(u) -> str:
 def _start(req: ProbeRequest, save: bool, cancel: threading.Event) -> "_Run | ProbeResult":
     """A run ready to convert, or the failed result when the backend is not installed."""
     req = req.model_copy(update={"quant": check_request(req.backend, req.quant)})
-    base = dict(backend=req.backend, quant=req.quant, env=environment(req.threads, req.backend))
+    base: dict[str, Any] = dict(backend=req.backend, quant=req.quant, env=environment(req.threads, req.backend))
     gone = missing_module(req.backend)
     if gone:
         res = ProbeResult(**base, model=req.model, ok=False, reason=f"backend not installed (no module {gone!r}): "
@@ -221,8 +225,8 @@ def probe_plan(plan: Plan, spec: ModelSpec, top: int = 3, progress: bool = True,
     threads = req_kw.pop("threads", None) or default_threads()
     picked = [i for i, c in enumerate(plan.candidates) if c.runs_here and canonical(c.backend, c.quant)][:top]
     cands = list(plan.candidates)
-    reqs = [ProbeRequest(backend=cands[i].backend, quant=canonical(cands[i].backend, cands[i].quant), model=model,
-                         threads=threads, **req_kw) for i in picked]
+    reqs = [ProbeRequest(backend=cands[i].backend, quant=canonical(cands[i].backend, cands[i].quant) or cands[i].quant,
+                         model=model, threads=threads, **req_kw) for i in picked]
     with _progress(progress) as step:
         results = run_probes(reqs, step=step)
     for i, res in zip(picked, results):
@@ -265,8 +269,9 @@ def probe_reason(res: ProbeResult) -> str:
     speed = f"{m.decode_tokens_per_s:.1f} tok/s decode, " if m.decode_tokens_per_s else ""
     energy = (f" {m.decode_energy_j_per_token:.3g} J/token ({m.decode_power_w:.1f} W package, RAPL),"
               if m.decode_energy_j_per_token and m.decode_power_w else "")
-    return (f"probe on {res.model}: {speed}{energy}KL {m.kld:.4f}, top-1 {m.top1_agreement:.3f}, "
-            f"{m.weights_gib * 1024:.1f} MiB")
+    quality = f"KL {m.kld:.4f}, top-1 {m.top1_agreement:.3f}, " if m.kld is not None and m.top1_agreement is not None else ""
+    size = f"{m.weights_gib * 1024:.1f} MiB" if m.weights_gib is not None else "size not measured"
+    return f"probe on {res.model}: {speed}{energy}{quality}{size}"
 
 
 class _progress:

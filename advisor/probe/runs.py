@@ -27,7 +27,8 @@ class RunDir:
             if os.fstat(fd).st_nlink:  # a sweeper unlinked it before we locked it: take another id
                 break
             os.close(fd)
-        self._fd, self.lock, self.path = fd, lock, runs / self.run_id
+        self._fd: int | None = fd
+        self.lock, self.path = lock, runs / self.run_id
 
     def release(self) -> None:
         """Delete the folder and its lock (the lock last: while it exists and is held, nobody sweeps the folder)."""

@@ -180,7 +180,7 @@ def load(machine: str | None = None, ok_only: bool = False, path: Path | None = 
 def _parse(rid: object, created: object, result: object, env: object) -> ProbeResult | None:
     """One row as a ProbeResult, or None when any part of it is not what save() writes."""
     try:
-        body, env_d = json.loads(result), json.loads(env)
+        body, env_d = json.loads(result), json.loads(env)  # type: ignore[arg-type]  # TypeError is caught below
         if not isinstance(body, dict) or not isinstance(env_d, dict):
             return None
         res = ProbeResult.model_validate({**body, "id": rid, "created": created, "env": env_d})

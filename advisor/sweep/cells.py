@@ -87,7 +87,7 @@ def _probe_spec(name: str, kb):
 
     spec = kb.models[BUILTIN_SPEC]
     layers = BUILTINS[name][1]
-    update = {"id": name, "origin": "local"}
+    update: dict[str, object] = {"id": name, "origin": "local"}
     if layers:
         update.update(num_hidden_layers=layers, params_b=None)
     return spec.model_copy(update=update)

@@ -42,7 +42,8 @@ def probe_phase(req, jr, models: dict, summary, progress: bool) -> set[str]:
             new_models.add(job.probe_model)
         ticker[0](1, f"probing: {job.backend} {job.quant} {'ok' if stored.ok else 'failed'}")
 
-    local, hub = [], []
+    local: list = []
+    hub: list = []
     for k in todo:
         job = keyed[k]
         try:

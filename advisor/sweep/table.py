@@ -153,7 +153,7 @@ class Journal:
 
     def done(self, cell: str, retry_failed: bool = False) -> bool:
         rows = self.cells.get(cell)
-        return bool(rows) and not (retry_failed and rows[0].get("status") == "error")
+        return bool(rows) and not (retry_failed and rows is not None and rows[0].get("status") == "error")
 
     # ------------------------------------------------------------------ the table
     def rows(self) -> list[dict]:

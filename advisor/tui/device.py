@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 
+from rich.text import Text
 from textual import on
 from textual.binding import Binding
 from textual.widgets import DataTable, Input
@@ -55,13 +56,13 @@ class DeviceScreen(PickerScreen[DeviceProfile]):
     def on_mount(self) -> None:
         self.select_initial(self.current.id if self.current else None)
 
-    def row(self, p: DeviceProfile) -> tuple[str, ...]:
+    def row(self, p: DeviceProfile) -> tuple[str, ...]:  # type: ignore[override]
         return p.id, p.class_
 
-    def haystack(self, p: DeviceProfile) -> str:
+    def haystack(self, p: DeviceProfile) -> str:  # type: ignore[override]
         return _haystack(p)
 
-    def figures(self, p: DeviceProfile) -> str:
+    def figures(self, p: DeviceProfile) -> "str | Text":  # type: ignore[override]
         return device_figures(p)
 
     def load(self, arg: str) -> DeviceProfile:

@@ -119,7 +119,7 @@ class GoalsScreen(Screen[Constraints | None]):
         why = self.query_one(f"#{field.id}-why", Static)
         hint = next(h for f, _, _, h in FIELDS if f == field.id)
         ok = result is None or result.is_valid
-        why.update(hint if ok else "✗ " + "; ".join(result.failure_descriptions))
+        why.update(hint if ok or result is None else "✗ " + "; ".join(result.failure_descriptions))
         why.set_class(not ok, "error")
         return ok
 

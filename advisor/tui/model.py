@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from rich.text import Text
 from textual import on
 from textual.binding import Binding
 from textual.widgets import DataTable, Input
@@ -62,20 +63,20 @@ class ModelScreen(PickerScreen[ModelSpec | None]):
 
     def __init__(self, kb: Knowledge, current: ModelSpec | None = None):
         super().__init__()
-        self.items = self.models = kb.models
+        self.items = self.models = kb.models  # type: ignore[assignment]
         self.kb = kb
         self.current = current
 
     def on_mount(self) -> None:
         self.select_initial(self.current.id if self.current else None)
 
-    def row(self, m: ModelSpec) -> tuple[str, ...]:
+    def row(self, m: ModelSpec) -> tuple[str, ...]:  # type: ignore[override]
         return m.id, f"{m.params_b:g} B" if m.params_b else "?", m.architecture
 
-    def haystack(self, m: ModelSpec) -> str:
+    def haystack(self, m: ModelSpec) -> str:  # type: ignore[override]
         return f"{m.id} {m.name or ''} {m.architecture}"
 
-    def figures(self, m: ModelSpec) -> str:
+    def figures(self, m: ModelSpec) -> "str | Text":  # type: ignore[override]
         return model_figures(m)
 
     def load(self, arg: str) -> ModelSpec:

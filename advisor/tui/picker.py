@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Generic, TypeVar
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
@@ -33,7 +34,7 @@ class PickerScreen(Screen[T], Generic[T]):
     def haystack(self, item: T) -> str:
         raise NotImplementedError
 
-    def figures(self, item: T) -> str:
+    def figures(self, item: T) -> "str | Text":
         raise NotImplementedError
 
     def load(self, arg: str) -> T:

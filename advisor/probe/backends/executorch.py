@@ -33,7 +33,7 @@ def _quantize(model, quant: str) -> str:
     from torchao.quantization.granularity import PerAxis, PerGroup
 
     if quant == "8DA4W":
-        quantize_(model, Int8DynamicActivationIntxWeightConfig(weight_dtype=torch.int4,
+        quantize_(model, Int8DynamicActivationIntxWeightConfig(weight_dtype=torch.int4,  # type: ignore[attr-defined]
                                                                weight_granularity=PerGroup(GROUP)))
         return f"torchao 8da4w (int4 weights, group {GROUP}; dynamic int8 activations)"
     quantize_(model, Int8DynamicActivationIntxWeightConfig(weight_dtype=torch.int8, weight_granularity=PerAxis(0)))

@@ -39,8 +39,8 @@ class _Runner:
     def __init__(self, path: Path):
         from mlx_lm import load
 
-        self.model, _ = load(str(path))
-        self.cache = None
+        self.model, _ = load(str(path))[:2]
+        self.cache: list | None = None
 
     def _run(self, ids, cache=None) -> np.ndarray:
         import mlx.core as mx
