@@ -223,43 +223,29 @@ PY
   fi
   done_step
 
+  # Optional tools from apt: a failure is only a warning (what needs the tool says so and is skipped).
+  # apt_optional PACKAGE PURPOSE
+  apt_optional() {
+    local pkg=$1 purpose=$2 log="$LOG_DIR/apt-$1.log" sudo=()
+    if [[ $(id -u) -ne 0 ]] && command -v sudo >/dev/null 2>&1; then sudo=(sudo -n); fi
+    step "installing $pkg with apt ($purpose)"
+    if ! command -v apt-get >/dev/null 2>&1; then
+      warn "no apt-get here: install $pkg yourself ($purpose will not run)"
+    elif "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$pkg" >"$log" 2>&1 \
+         || { "${sudo[@]}" apt-get update -q >>"$log" 2>&1 \
+              && "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$pkg" \
+                 >>"$log" 2>&1; }; then
+      done_step
+    else
+      tail -n 5 "$log" | sed 's/^/    | /' >&2
+      warn "could not install $pkg with apt (log: $log); $purpose will not run"
+    fi
+  }
   # Headless Chromium screenshots the --html report in tests/core/test_report_html.py (skipped without it).
   if ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-browser >/dev/null 2>&1; then
-    step "installing chromium with apt (for the HTML report's browser test)"
-    CSUDO=()
-    if [[ $(id -u) -ne 0 ]] && command -v sudo >/dev/null 2>&1; then CSUDO=(sudo -n); fi
-    chromium_install() {
-      "${CSUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium
-    }
-    if ! command -v apt-get >/dev/null 2>&1; then
-      warn "no apt-get here: install Chromium yourself (the HTML report's browser test will be skipped)"
-    elif chromium_install >"$LOG_DIR/apt-chromium.log" 2>&1 \
-         || { "${CSUDO[@]}" apt-get update -q >>"$LOG_DIR/apt-chromium.log" 2>&1 \
-              && chromium_install >>"$LOG_DIR/apt-chromium.log" 2>&1; }; then
-      done_step
-    else
-      tail -n 5 "$LOG_DIR/apt-chromium.log" | sed 's/^/    | /' >&2
-      warn "could not install chromium with apt (log: $LOG_DIR/apt-chromium.log); the browser test will be skipped"
-    fi
+    apt_optional chromium "the HTML report's browser test"
   fi
-
-  if ! command -v shellcheck >/dev/null 2>&1; then
-    step "installing shellcheck with apt"
-    SUDO=()
-    if [[ $(id -u) -ne 0 ]] && command -v sudo >/dev/null 2>&1; then SUDO=(sudo -n); fi
-    apt_install() {
-      "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends shellcheck
-    }
-    if ! command -v apt-get >/dev/null 2>&1; then
-      warn "no apt-get here: install shellcheck yourself (shell-script lint will not run)"
-    elif apt_install >"$LOG_DIR/apt.log" 2>&1 \
-         || { "${SUDO[@]}" apt-get update -q >>"$LOG_DIR/apt.log" 2>&1 && apt_install >>"$LOG_DIR/apt.log" 2>&1; }; then
-      done_step
-    else
-      tail -n 5 "$LOG_DIR/apt.log" | sed 's/^/    | /' >&2
-      warn "could not install shellcheck with apt (log: $LOG_DIR/apt.log); shell-script lint will not run"
-    fi
-  fi
+  command -v shellcheck >/dev/null 2>&1 || apt_optional shellcheck "shell-script lint"
 fi
 
 { echo "$HASH"

@@ -41,8 +41,11 @@ def proc():
     made = []
 
     def start(code: str) -> psutil.Process:
-        p = subprocess.Popen([sys.executable, "-c", code])
+        """Run `code` once the interpreter is up: metering starts after its start-up CPU, whatever it costs."""
+        p = subprocess.Popen([sys.executable, "-c", f"print('up', flush=True)\n{code}"], stdout=subprocess.PIPE,
+                             text=True)
         made.append(p)
+        assert p.stdout is not None and p.stdout.readline().strip() == "up"
         return psutil.Process(p.pid)
 
     yield start
