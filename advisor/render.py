@@ -138,16 +138,16 @@ def plan_markdown(plan: Plan, limit: int | None = None) -> str:
 
 
 def _probe_row(c: Candidate) -> str:
-    m = c.measured or {}
-    if not m.get("ok"):
-        return f"| {c.backend} | {c.quant} | failed: {m.get('reason')} | | | | | |"
-    p = m.get("predicted_for_probe_model") or {}
+    m = c.measured
+    if m is None or not m.ok:
+        return f"| {c.backend} | {c.quant} | failed: {m.reason if m else 'not probed'} | | | | | |"
+    p = m.predicted_for_probe_model or {}
 
     def pair(key: str, scale: float = 1.0) -> str:
-        a, b = m.get(key), p.get(key)
+        a, b = getattr(m, key), p.get(key)
         return " / ".join("-" if v is None else num(v * scale) for v in (a, b))
 
-    kl, top1 = m.get("kld"), m.get("top1_agreement")
+    kl, top1 = m.kld, m.top1_agreement
     return (f"| {c.backend} | {c.quant} | ok | {pair('decode_tokens_per_s')} | {pair('prefill_tokens_per_s')} | "
             f"{pair('weights_gib', 1024)} | {'-' if kl is None else num(kl)} | {'-' if top1 is None else num(top1)} |")
 

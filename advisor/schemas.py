@@ -258,6 +258,42 @@ class Prediction(Strict):
     battery_pct_per_100_answers: Estimate | None = Field(default=None, description="null: the device has no battery")
 
 
+class Measured(Strict):
+    """Measured figures. The first five keys are the SPEC candidate keys; the rest add detail."""
+
+    weights_gib: float | None = None
+    peak_memory_gib: float | None = None
+    decode_tokens_per_s: float | None = None
+    prefill_tokens_per_s: float | None = None
+    ppl_increase_pct: float | None = None
+    kld: float | None = None
+    top1_agreement: float | None = None
+    perplexity: float | None = None
+    perplexity_ref: float | None = None
+    file_bytes: int | None = None
+    convert_s: float | None = Field(default=None, description="quantization/conversion of this probe")
+    base_convert_s: float | None = Field(default=None, description="one-off export of the FP reference (cached)")
+    load_s: float | None = None
+    decode_power_w: float | None = Field(default=None, description="package power during decode (RAPL), W")
+    decode_energy_j_per_token: float | None = Field(default=None, description="package energy per decoded token, J")
+    tensor_types: dict[str, int] | None = Field(default=None, description="real tensor types in the file")
+    method: str | None = Field(default=None, description="the tool/API that produced the model")
+    notes: list[str] = Field(default_factory=list)
+
+
+class ProbeMeasurement(Measured):
+    """Candidate.measured: what a probe of this candidate measured on this machine, on the probe model, beside the
+    advisor's prediction for that model here (`advisor plan --probe`, the TUI's probe)."""
+
+    ok: bool
+    reason: str | None = None
+    probe_model: str | None = None
+    probe_id: int | None = None
+    under_load: bool = False
+    predicted_for_probe_model: dict[str, float] | None = None
+    measured_over_predicted: dict[str, float] | None = None
+
+
 # What a violation is: the device's usable memory, each user limit, energy unknown under a limit, a route ruled out.
 ViolationKind = Literal["memory", "max_memory", "min_decode", "min_prefill", "max_quality_loss", "max_ttft",
                         "max_energy", "energy_unknown", "ruled_out"]
@@ -284,7 +320,7 @@ class Candidate(Strict):
     battery_pct_per_100_answers: Estimate | None = Field(default=None, description="null: the device has no battery")
     score: float
     reasons: list[str] = Field(default_factory=list)
-    measured: dict | None = None
+    measured: ProbeMeasurement | None = None
     script: str | None = None
     pareto: bool = False
     rule_path: list[str] = Field(default_factory=list)

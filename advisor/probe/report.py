@@ -42,15 +42,17 @@ def comparison_table(cands):
     for c in ("backend", "quant", "status", "decode meas/pred", "prefill meas/pred", "MiB meas/pred", "KL", "top-1"):
         t.add_column(c)
     for c in cands:
-        m = c.measured or {}
-        p = m.get("predicted_for_probe_model") or {}
-        if not m.get("ok"):
-            t.add_row(c.backend, c.quant, f"failed: {m.get('reason')}", "", "", "", "", "")
+        m = c.measured
+        if m is None:
+            continue
+        p = m.predicted_for_probe_model or {}
+        if not m.ok:
+            t.add_row(c.backend, c.quant, f"failed: {m.reason}", "", "", "", "", "")
             continue
         mib = lambda g: None if g is None else g * 1024  # noqa: E731
-        t.add_row(c.backend, c.quant, "ok, under load" if m.get("under_load") else "ok",
-                  f"{_fmt(m.get('decode_tokens_per_s'))} / {_fmt(p.get('decode_tokens_per_s'))}",
-                  f"{_fmt(m.get('prefill_tokens_per_s'))} / {_fmt(p.get('prefill_tokens_per_s'))}",
-                  f"{_fmt(mib(m.get('weights_gib')))} / {_fmt(mib(p.get('weights_gib')))}",
-                  _fmt(m.get("kld")), _fmt(m.get("top1_agreement")))
+        t.add_row(c.backend, c.quant, "ok, under load" if m.under_load else "ok",
+                  f"{_fmt(m.decode_tokens_per_s)} / {_fmt(p.get('decode_tokens_per_s'))}",
+                  f"{_fmt(m.prefill_tokens_per_s)} / {_fmt(p.get('prefill_tokens_per_s'))}",
+                  f"{_fmt(mib(m.weights_gib))} / {_fmt(mib(p.get('weights_gib')))}",
+                  _fmt(m.kld), _fmt(m.top1_agreement))
     return t

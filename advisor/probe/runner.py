@@ -11,7 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from ..errors import AdvisorError, BackendMissing, InputError
-from ..schemas import ModelSpec, Plan
+from ..schemas import ModelSpec, Plan, ProbeMeasurement
 from . import models, store
 from .backends import install_hint, missing_module, probed_backends, worker_python
 from .env import environment, fingerprint
@@ -231,7 +231,7 @@ def probe_plan(plan: Plan, spec: ModelSpec, top: int = 3, progress: bool = True,
         results = run_probes(reqs, step=step)
     for i, res in zip(picked, results):
         c = cands[i]
-        cands[i] = c.model_copy(update={"measured": measured_dict(res), "reasons": [*c.reasons, probe_reason(res)]})
+        cands[i] = c.model_copy(update={"measured": measurement(res), "reasons": [*c.reasons, probe_reason(res)]})
     out = plan.model_copy(update={"candidates": cands})
     if progress:
         from .report import comparison_table
@@ -252,14 +252,16 @@ def _probe_model_for(spec: ModelSpec) -> str:
     return "builtin"
 
 
-def measured_dict(res: ProbeResult) -> dict:
-    d = {"ok": res.ok, "reason": res.reason, "probe_model": res.model, "probe_id": res.id, "under_load": res.under_load,
-         **res.measured.model_dump(exclude_none=True), "predicted_for_probe_model": res.predicted}
+def measurement(res: ProbeResult) -> ProbeMeasurement:
+    """A probe result as Candidate.measured."""
+    ratio = None
     if res.ok and res.predicted:
-        d["measured_over_predicted"] = {k: round(getattr(res.measured, k) / res.predicted[k], 3)
-                                        for k in ("decode_tokens_per_s", "prefill_tokens_per_s", "weights_gib")
-                                        if getattr(res.measured, k) and res.predicted.get(k)}
-    return d
+        ratio = {k: round(getattr(res.measured, k) / res.predicted[k], 3)
+                 for k in ("decode_tokens_per_s", "prefill_tokens_per_s", "weights_gib")
+                 if getattr(res.measured, k) and res.predicted.get(k)}
+    return ProbeMeasurement(**res.measured.model_dump(), ok=res.ok, reason=res.reason, probe_model=res.model,
+                            probe_id=res.id, under_load=res.under_load, predicted_for_probe_model=res.predicted,
+                            measured_over_predicted=ratio)
 
 
 def probe_reason(res: ProbeResult) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from ..schemas import BackendId, Strict
+from ..schemas import BackendId, Measured, Strict  # noqa: F401  (Measured: re-exported)
 
 
 def probe_quants(backend: str) -> tuple[str, ...]:
@@ -35,29 +35,6 @@ class ProbeRequest(Strict):
     gen_tokens: int = Field(default=32, ge=1, le=1024, description="tokens generated to time decode")
     timeout_s: float = Field(default=600, gt=0)
     mem_cap_gib: float = Field(default=8.0, gt=0)
-
-
-class Measured(Strict):
-    """Measured figures. The first five keys are the SPEC candidate keys; the rest add detail."""
-
-    weights_gib: float | None = None
-    peak_memory_gib: float | None = None
-    decode_tokens_per_s: float | None = None
-    prefill_tokens_per_s: float | None = None
-    ppl_increase_pct: float | None = None
-    kld: float | None = None
-    top1_agreement: float | None = None
-    perplexity: float | None = None
-    perplexity_ref: float | None = None
-    file_bytes: int | None = None
-    convert_s: float | None = Field(default=None, description="quantization/conversion of this probe")
-    base_convert_s: float | None = Field(default=None, description="one-off export of the FP reference (cached)")
-    load_s: float | None = None
-    decode_power_w: float | None = Field(default=None, description="package power during decode (RAPL), W")
-    decode_energy_j_per_token: float | None = Field(default=None, description="package energy per decoded token, J")
-    tensor_types: dict[str, int] | None = Field(default=None, description="real tensor types in the file")
-    method: str | None = Field(default=None, description="the tool/API that produced the model")
-    notes: list[str] = Field(default_factory=list)
 
 
 class ProbeResult(Strict):

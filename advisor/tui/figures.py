@@ -67,8 +67,13 @@ def plan_detail(plan: Plan, cand: Candidate | None) -> Text:
         out.append(head + ("  · Pareto front" if cand.pareto else "") + "\n", style="bold")
         for line in rest:
             out.append(line + "\n", style="red" if line.lstrip().startswith("violation") else "")
-        if cand.measured:
-            out.append("  measured: " + ", ".join(f"{k}={v}" for k, v in cand.measured.items()) + "\n", style="green")
+        m = cand.measured
+        if m is not None and not m.ok:
+            out.append(f"  probe failed: {m.reason}\n", style="red")
+        elif m is not None:
+            shown = m.model_dump(exclude_none=True, exclude={"ok", "under_load", "notes", "tensor_types"})
+            load = " (under load: speeds not used to recalibrate)" if m.under_load else ""
+            out.append("  measured: " + ", ".join(f"{k}={v}" for k, v in shown.items()) + load + "\n", style="green")
         if cand.script:
             out.append(f"  script: {cand.script}\n")
         if cand.rule_path:

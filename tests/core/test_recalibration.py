@@ -11,6 +11,7 @@ from advisor.predict import Workload, predict
 from advisor.probe.recalibrate import LocalCalibration, quality_corrections
 from advisor.probe.spec import Measured, ProbeResult
 from advisor.resolve import resolve_device
+from advisor.schemas import ProbeMeasurement
 from advisor.schemas import Constraints
 
 
@@ -75,8 +76,8 @@ def test_attach_measurements_carries_probe_results_onto_a_new_plan():
     plan = make_plan(pi, kb.models["llama-3.2-1b-instruct"], Constraints(), kb, cal)
     first = plan.candidates[0]
     probed = plan.model_copy(update={"candidates": [first.model_copy(update={
-        "measured": {"ok": True, "kld": 0.01}, "reasons": [*first.reasons, "probe on x"]})]})
+        "measured": ProbeMeasurement(ok=True, kld=0.01), "reasons": [*first.reasons, "probe on x"]})]})
     again = attach_measurements(make_plan(pi, kb.models["llama-3.2-1b-instruct"], Constraints(), kb, cal), probed)
     hit = next(c for c in again.candidates if (c.backend, c.quant, c.compute) == (first.backend, first.quant, first.compute))
-    assert hit.measured == {"ok": True, "kld": 0.01} and "probe on x" in hit.reasons
+    assert hit.measured == ProbeMeasurement(ok=True, kld=0.01) and "probe on x" in hit.reasons
     assert sum(1 for c in again.candidates if c.measured) == 1

@@ -91,7 +91,7 @@ def test_time_and_memory_caps_in_probe_plan(probe_cache, tiny_hf, cap, why):
     out = probe_plan(plan, spec, top=2, progress=False, threads=1, **cap)
     [a, b] = [c for c in out.candidates if c.measured]
     for c in (a, b):
-        assert c.measured["ok"] is False and why in c.measured["reason"], c.measured["reason"]
+        assert c.measured.ok is False and why in c.measured.reason, c.measured.reason
     assert_clean(root, str(root))
 
 

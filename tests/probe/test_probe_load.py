@@ -12,7 +12,7 @@ import pytest
 from advisor.probe import store
 from advisor.probe.isolate import MAX_STRETCH, STALL_CPU, Usage, _Meter, stall_window, timeout_verdict
 from advisor.probe.recalibrate import corrections
-from advisor.probe.runner import BUSY_SHARE, load_note, measured_dict
+from advisor.probe.runner import BUSY_SHARE, load_note, measurement
 from conftest_probe import result as _res
 
 
@@ -88,7 +88,7 @@ def test_speeds_measured_under_load_do_not_recalibrate():
     calm, busy = _res(decode=80.0), _res(decode=10.0).model_copy(update={"under_load": True, "id": 99})
     corr, n = corrections([calm, busy])
     assert n["decode:llamacpp-cpu"] == 1 and corr == corrections([calm])[0]
-    assert measured_dict(busy)["under_load"] is True
+    assert measurement(busy).under_load is True
 
 
 def test_the_flag_is_stored_listed_and_exported(private_store, cli):

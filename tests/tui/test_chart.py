@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from advisor.schemas import Estimate
+from advisor.schemas import Estimate, ProbeMeasurement
 from advisor.tui.chart import CandidatesChart, series
 
 pytestmark = pytest.mark.asyncio
@@ -37,7 +37,7 @@ async def test_chart_redraws_when_probes_land(make_app, keys, waiter, fake_modul
     def probe_plan(plan, kb, cal, top=3, progress=True):
         best = plan.candidates[0]
         moved = best.decode_tokens_per_s.model_copy(update={"evidence": "measured-here"})
-        best = best.model_copy(update={"measured": {"decode_tokens_per_s": 12.5}, "decode_tokens_per_s": moved,
+        best = best.model_copy(update={"measured": ProbeMeasurement(ok=True, decode_tokens_per_s=12.5), "decode_tokens_per_s": moved,
                                        "peak_memory_gib": Estimate(value=0.5, low=0.4, high=0.6)})
         return plan.model_copy(update={"candidates": [best, *plan.candidates[1:]]})
 

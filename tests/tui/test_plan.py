@@ -7,6 +7,7 @@ import threading
 import pytest
 from textual.widgets import DataTable
 
+from advisor.schemas import ProbeMeasurement
 from advisor.tui.plan import PlanScreen
 from advisor.tui.prompt import PathPrompt
 
@@ -88,7 +89,7 @@ async def test_probe_runs_in_a_worker_and_updates_the_plan(make_app, keys, waite
 
     def probe_plan(plan, kb, cal, top=3, progress=True):
         seen.update(top=top, progress=progress, model=plan.model.id, thread=threading.current_thread().name)
-        best = plan.candidates[0].model_copy(update={"measured": {"decode_tokens_per_s": 12.5}})
+        best = plan.candidates[0].model_copy(update={"measured": ProbeMeasurement(ok=True, decode_tokens_per_s=12.5)})
         return plan.model_copy(update={"candidates": [best, *plan.candidates[1:]]})
 
     fake_module("advisor.probe.replan", probe_and_replan=probe_plan)
@@ -162,6 +163,6 @@ async def test_probe_with_the_real_runner(make_app, keys, waiter):
         await waiter(pilot, lambda: app.screen.busy is None and "probe" in message(app), tries=8000)
         assert "probes done" in message(app), message(app)
         measured = [c for c in app.screen.plan.candidates if c.measured]
-        failed = [(c.backend, c.quant, c.measured.get("reason")) for c in measured if not c.measured["ok"]]
+        failed = [(c.backend, c.quant, c.measured.reason) for c in measured if not c.measured.ok]
         assert measured and not failed, failed  # each failure with its reason
-        assert all(c.measured["weights_gib"] > 0 and c.measured["decode_tokens_per_s"] > 0 for c in measured)
+        assert all(c.measured.weights_gib > 0 and c.measured.decode_tokens_per_s > 0 for c in measured)

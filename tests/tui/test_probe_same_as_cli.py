@@ -42,10 +42,10 @@ async def test_tui_probe_shows_what_the_cli_shows(make_app, waiter, tmp_path):
             "#plan-message").render()) or screen.query_one("#plan-message").has_class("error")))
         shown = screen.plan
     [probed] = [c for c in shown.candidates if c.measured]
-    assert probed.measured["ok"], probed.measured.get("reason")
+    assert probed.measured.ok, probed.measured.reason
     cli = subprocess.run([sys.executable, "-m", "advisor", "plan", "-d", str(here), "-m", tiny, "--backend", "llamacpp",
                           "--json"], capture_output=True, text=True, timeout=300)
     assert cli.returncode == 0, cli.stderr
     assert figures(json.loads(shown.model_dump_json(by_alias=True))) == figures(json.loads(cli.stdout))
-    if not probed.measured.get("under_load"):  # a probe timed on a busy machine does not recalibrate (by design)
+    if not probed.measured.under_load:  # a probe timed on a busy machine does not recalibrate (by design)
         assert probed.decode_tokens_per_s.evidence == "measured-here"
