@@ -20,7 +20,8 @@ from .calibration import Calibration
 from .decide import decide
 from .knowledge import Knowledge
 from .predict import Workload, predict
-from .schemas import ClaimRow, ClaimsReport, Constraints, DeviceProfile, Estimate, ModelSpec, Range
+from .report_schemas import ClaimRow, ClaimsReport, Range
+from .schemas import Constraints, DeviceProfile, Estimate, ModelSpec
 
 DEFAULT_MODEL = "llama-2-7b"  # the chapter's "7B model": Llama 2 7B, the model its ~4 GB figure is quoted for
 SEVEN_B = 7.0e9               # an absolute claim ("~4 GB for a 7B model") scales with the parameters

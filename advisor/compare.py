@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from .schemas import Candidate, CompareReport, Constraints, DeviceComparison, ModelSpec, Plan
+from .report_schemas import CompareReport, DeviceComparison
+from .schemas import Candidate, Constraints, ModelSpec, Plan
 
 
 def best_per_backend(plan: Plan) -> dict[str, Candidate]:

@@ -141,18 +141,15 @@ def suggest(cands: list[Candidate], model: ModelSpec, cons: Constraints, kb: Kno
                    f"({best.backend} {best.quant}): lower --min-decode-tps or pick a smaller model")
     if any("min_prefill" in c.violation_kinds for c in cands):
         out.append("lower --min-prefill-tps, or use a device with a GPU/NPU for prompt processing")
-    if any("max_ttft" in c.violation_kinds for c in cands):
-        timed = [(c.ttft_s.value, c) for c in cands if c.ttft_s is not None]
-        if timed:
-            t, quick = min(timed, key=lambda tc: tc[0])
-            out.append(f"the quickest first token is ~{t:.2f} s ({quick.backend} {quick.quant} on the "
-                       f"{quick.compute}): raise --max-ttft-s, shorten the prompt or use a GPU/NPU for prefill")
-    if any("max_energy" in c.violation_kinds for c in cands):
-        costed = [(c.energy_j.value, c) for c in cands if c.energy_j is not None]
-        if costed:
-            j, frugal = min(costed, key=lambda jc: jc[0])
-            out.append(f"the least energy per answer is ~{j:.0f} J ({frugal.backend} "
-                       f"{frugal.quant} on the {frugal.compute}): raise --max-energy-j or generate fewer tokens")
+    for kind, key, text in (
+            ("max_ttft", "ttft_s", "the quickest first token is ~{v:.2f} s ({c}): raise --max-ttft-s, shorten the "
+                                   "prompt or use a GPU/NPU for prefill"),
+            ("max_energy", "energy_j", "the least energy per answer is ~{v:.0f} J ({c}): raise --max-energy-j or "
+                                       "generate fewer tokens")):
+        known = [(e.value, c) for c in cands if (e := getattr(c, key)) is not None]
+        if known and any(kind in c.violation_kinds for c in cands):
+            v, least = min(known, key=lambda vc: vc[0])
+            out.append(text.format(v=v, c=f"{least.backend} {least.quant} on the {least.compute}"))
     best_q = min(cands, key=lambda c: c.ppl_increase_pct.value)
     if "max_quality_loss" in best_q.violation_kinds:
         best = best_q

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from .compare import ttft_s
 from .render import num, short
-from .schemas import Candidate, ClaimsReport, CompareReport, Estimate
+from .report_schemas import ClaimsReport, CompareReport
+from .schemas import Candidate, Estimate
 
 
 def _ttft(c: Candidate, prompt: int) -> Estimate:

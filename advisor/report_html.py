@@ -9,7 +9,8 @@ from pathlib import Path
 
 from .chart import usable_by_unit  # noqa: F401  (the CLI imports it from here)
 from .render import num
-from .schemas import Candidate, CompareReport, Estimate, Plan
+from .report_schemas import CompareReport
+from .schemas import Candidate, Estimate, Plan
 
 CSS = """body{font:14px/1.45 system-ui,sans-serif;margin:24px;color:#222;max-width:1100px}
 h1{font-size:20px}h2{font-size:16px;margin-top:28px}table{border-collapse:collapse;font-size:13px}

@@ -101,9 +101,10 @@ def check_measurement_map(data: object, where) -> None:
     except ValidationError as exc:
         e = exc.errors()[0]
         at = ".".join(str(x) for x in e["loc"])
-        raise KnowledgeError(f"{where}: {at}: {e['msg'].lower()}") from None
+        raise KnowledgeError(f"{where}: {at}: {e['msg'].lower()}; fix that entry (keys: see check_measurement_map)") from None
     except re.error as exc:
-        raise KnowledgeError(f"{where}: pattern {exc.pattern!r} is not a regular expression ({exc})") from None
+        raise KnowledgeError(f"{where}: pattern {exc.pattern!r} is not a regular expression ({exc}); fix or escape "
+                             "it") from None
 
 
 def positive_float(s: str | None) -> float | None:

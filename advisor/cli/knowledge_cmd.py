@@ -98,9 +98,10 @@ SCHEMAS = {"device": "DeviceProfile", "model": "ModelSpec", "constraints": "Cons
 def schema(which):
     """Print the JSON Schema of a device profile, model, constraints, candidate, plan, or the output of
     `claims --json` / `compare --json`."""
-    from .. import schemas
+    from .. import report_schemas, schemas
 
-    emit_json(getattr(schemas, SCHEMAS[which]).model_json_schema(by_alias=True))
+    mod = report_schemas if which in ("claims", "compare") else schemas
+    emit_json(getattr(mod, SCHEMAS[which]).model_json_schema(by_alias=True))
 
 
 COMMANDS = [knowledge, schema]

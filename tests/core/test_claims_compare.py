@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from advisor.schemas import ClaimsReport, CompareReport
+from advisor.report_schemas import ClaimsReport, CompareReport
 
 ROWS = [("llama.cpp", "Q4_K_M"), ("Olive", "int4"), ("OpenVINO", "int8"), ("OpenVINO", "int4"), ("QNN", "w8a16"),
         ("QNN", "w4a16"), ("MLX", "4bit")]
