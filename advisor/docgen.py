@@ -12,8 +12,10 @@ def _walk(cmd: click.Command, name: str, parent: click.Context | None):
     ctx = cmd.make_context(name, [], parent=parent, resilient_parsing=True, terminal_width=100, max_content_width=100)
     yield ctx
     if isinstance(cmd, click.Group):
-        for sub in sorted(cmd.commands):
-            yield from _walk(cmd.commands[sub], sub, ctx)
+        for sub in cmd.list_commands(ctx):
+            child = cmd.get_command(ctx, sub)
+            if child is not None:
+                yield from _walk(child, sub, ctx)
 
 
 def cli_reference() -> str:

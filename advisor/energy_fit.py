@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import numpy as np
+if TYPE_CHECKING:  # numpy is needed to fit, not to predict: a plan that reads a fitted model never imports it
+    import numpy as np
 
 FEATURES = ("intercept", "log_bandwidth", "handheld", "npu", "component", "discrete")
 # ridge per coefficient: none on the intercept, almost none on the slope, some on the indicators so that one or two
@@ -51,6 +53,8 @@ def _row_features(r: PowerRow) -> list[float]:
 
 
 def _design(rows: list[PowerRow]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    import numpy as np
+
     x = np.array([_row_features(r) for r in rows])
     y = np.log(np.array([r.power_w for r in rows]))
     per_device: dict[str, int] = {}
@@ -70,18 +74,18 @@ class PowerModel:
     def fit(self, rows: list[PowerRow]) -> "PowerModel":
         if not rows:
             raise ValueError("no power rows to fit")
-        self.coef_ = _solve(rows)
+        self.coef_ = tuple(float(c) for c in _solve(rows))
         self.n_rows_ = len(rows)
         self.devices_ = sorted({r.device for r in rows})
         self.forms_ = {f: len({r.device for r in rows if r.form == f}) for f in {r.form for r in rows}}
         self.npu_devices_ = len({r.device for r in rows if r.unit == "npu"})
         errs = [e for _, e in lodo_errors(rows)]
-        lo, hi = (float(np.quantile(errs, q)) for q in self.quantiles) if len(errs) >= 5 else (-1.0, 1.0)
+        lo, hi = (_quantile(errs, q) for q in self.quantiles) if len(errs) >= 5 else (-1.0, 1.0)
         self.band_ = (min(lo, -0.1), max(hi, 0.1))
         return self
 
     def predict_log(self, bandwidth_gbs: float, handheld: bool, unit: str, discrete: bool = False) -> float:
-        return float(np.dot(self.coef_, features(bandwidth_gbs, handheld, unit, discrete)))
+        return _dot(self.coef_, features(bandwidth_gbs, handheld, unit, discrete))
 
     def predict(self, bandwidth_gbs: float, handheld: bool, unit: str,
                 discrete: bool = False) -> tuple[float, float, float]:
@@ -99,7 +103,19 @@ class PowerModel:
         return (handheld and self.forms_.get("handheld", 0) < 3) or (unit == "npu" and self.npu_devices_ < 3)
 
 
+def _dot(coef, feats: list[float]) -> float:
+    return float(sum(c * f for c, f in zip(coef, feats, strict=True)))
+
+
+def _quantile(values: list[float], q: float) -> float:
+    import numpy as np
+
+    return float(np.quantile(values, q))
+
+
 def _solve(rows: list[PowerRow]) -> np.ndarray:
+    import numpy as np
+
     x, y, w = _design(rows)
     sw = np.sqrt(w)[:, None]
     xa, ya = x * sw, y * sw.ravel()
@@ -117,6 +133,6 @@ def lodo_errors(rows: list[PowerRow]) -> list[tuple[PowerRow, float]]:
         coef = _solve(train)
         for r in rows:
             if r.device == dev:
-                pred = float(np.dot(coef, _row_features(r)))
+                pred = _dot(coef, _row_features(r))
                 out.append((r, pred - math.log(r.power_w)))
     return out

@@ -393,7 +393,10 @@ def _energy_parts(directory: Path) -> dict:
 
 @lru_cache(maxsize=1)
 def load_knowledge() -> Knowledge:
-    return load_knowledge_from(paths.KNOWLEDGE_DIR)
+    """The shipped knowledge base, from its snapshot when nothing changed since it was built (snapshot.py)."""
+    from .snapshot import cached
+
+    return cached(lambda: load_knowledge_from(paths.KNOWLEDGE_DIR), paths.KNOWLEDGE_DIR)
 
 
 __all__ = ["Knowledge", "load_knowledge", "load_knowledge_from", "read_data", "validate"]

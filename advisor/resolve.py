@@ -57,7 +57,9 @@ def _device_from(arg: str) -> DeviceProfile:
             raise InputError(f"device profile {exc}") from None
     candidate = paths.PROFILES_DIR / f"{arg}.yaml"
     if candidate.is_file():
-        return load(DeviceProfile, candidate)
+        from .snapshot import cached
+
+        return cached(lambda: load(DeviceProfile, candidate), candidate, name=f"profile-{candidate.stem}")
     ids = [p.stem for p in profile_files()]
     near = _near(arg, ids)
     hint = f" (did you mean {', '.join(near)}?)" if near else ""

@@ -58,7 +58,7 @@ Flag = Annotated[bool, BeforeValidator(_real_bool)]
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 # ---------------------------------------------------------------- device profile
@@ -135,7 +135,7 @@ class DeviceProfile(Strict):
     notes: str | None = None
     power: Power | None = Field(default=None, description="sourced power figures (docs/energy.md)")
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, defer_build=True)
 
     @field_validator("id")
     @classmethod

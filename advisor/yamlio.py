@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 from pathlib import Path
 from typing import TypeVar
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
 from .errors import KnowledgeError
@@ -25,35 +25,49 @@ def read_data(path: Path) -> object:
         raise KnowledgeError(f"{path}: file not found; check the path") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise KnowledgeError(f"{path}: cannot read ({exc.__class__.__name__}); give a readable UTF-8 text file") from None
+    if suffix == ".json":
+        try:
+            return json.loads(text, object_pairs_hook=_unique_pairs)
+        except (json.JSONDecodeError, RecursionError, ValueError) as exc:
+            raise KnowledgeError(f"{path}: not valid JSON ({_first_line(exc)}); fix the syntax") from None
+    import yaml
+
     try:
-        return json.loads(text, object_pairs_hook=_unique_pairs) if suffix == ".json" else yaml.load(text, UniqueKeyLoader)
-    except (yaml.YAMLError, json.JSONDecodeError, RecursionError, ValueError) as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else exc.__class__.__name__
-        raise KnowledgeError(f"{path}: not valid {suffix[1:].upper()} ({first}); fix the syntax") from None
+        return yaml.load(text, unique_key_loader())
+    except (yaml.YAMLError, RecursionError, ValueError) as exc:
+        raise KnowledgeError(f"{path}: not valid YAML ({_first_line(exc)}); fix the syntax") from None
 
 
-# libyaml's parser where PyYAML has it (5-10x faster: the knowledge base and 41 profiles load on every command),
-# the pure-Python one otherwise; the constructor (safe types only) is the same Python code in both.
-_BASE = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+def _first_line(exc: Exception) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else exc.__class__.__name__
 
 
-class UniqueKeyLoader(_BASE):  # type: ignore[valid-type,misc]
-    """yaml.safe_load, except that a key written twice in one mapping is an error (safe_load keeps the last)."""
+@lru_cache(maxsize=1)
+def unique_key_loader():
+    """yaml.safe_load's loader, except that a key written twice in one mapping is an error (safe_load keeps the
+    last). libyaml's parser where PyYAML has it (5-10x faster), the pure-Python one otherwise; the constructor (safe
+    types only) is the same Python code in both. Built on first use: a plan read from snapshots never imports yaml."""
+    import yaml
 
-    def construct_mapping(self, node, deep=False):
-        seen: set = set()
-        for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=deep)
-            try:
-                duplicate = key in seen
-                seen.add(key)
-            except TypeError:  # an unhashable key: construct_mapping itself reports it
-                continue
-            if duplicate:
-                raise yaml.constructor.ConstructorError(
-                    None, None, f"key {key!r} appears twice (line {key_node.start_mark.line + 1}); keep one",
-                    key_node.start_mark)
-        return super().construct_mapping(node, deep=deep)
+    base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+    class UniqueKeyLoader(base):  # type: ignore[valid-type,misc]
+        def construct_mapping(self, node, deep=False):
+            seen: set = set()
+            for key_node, _ in node.value:
+                key = self.construct_object(key_node, deep=deep)
+                try:
+                    duplicate = key in seen
+                    seen.add(key)
+                except TypeError:  # an unhashable key: construct_mapping itself reports it
+                    continue
+                if duplicate:
+                    raise yaml.constructor.ConstructorError(
+                        None, None, f"key {key!r} appears twice (line {key_node.start_mark.line + 1}); keep one",
+                        key_node.start_mark)
+            return super().construct_mapping(node, deep=deep)
+
+    return UniqueKeyLoader
 
 
 def _unique_pairs(pairs: list[tuple[str, object]]) -> dict:

@@ -248,6 +248,13 @@ PY
   command -v shellcheck >/dev/null 2>&1 || apt_optional shellcheck "shell-script lint"
 fi
 
+# Bytecode for the package, as pip writes it for a regular install: an editable install under
+# PYTHONDONTWRITEBYTECODE=1 would otherwise compile ~40 modules on every command (~75 ms of each start-up).
+step "compiling advisor's bytecode"
+"$VPY" -m compileall -q "$REPO_ROOT/advisor" >"$LOG_DIR/compileall.log" 2>&1 \
+  || warn "compileall failed (log: $LOG_DIR/compileall.log): commands start slower, nothing else changes"
+done_step
+
 { echo "$HASH"
   echo "mode: $MODE"
   echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"

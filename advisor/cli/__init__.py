@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import MutableMapping
+
 import click
 
 from ..errors import AdvisorError
@@ -18,22 +20,49 @@ Examples:
 Set ADVISOR_DEBUG=1 to see tracebacks."""
 
 
-@click.group(epilog=EPILOG, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+# command -> the module (advisor/cli/<module>.py) whose COMMANDS list defines it. A command's module is imported
+# only when that command runs (or help lists them all), so `advisor plan` does not pay for the TUI, the probes or the
+# sweep. tests/cli/test_lazy_commands.py checks this table against every module's COMMANDS.
+COMMAND_MODULES = {
+    "plan": "plan_cmd", "predict": "plan_cmd", "explain": "plan_cmd",
+    "devices": "devices_cmd", "models": "devices_cmd", "detect": "devices_cmd",
+    "knowledge": "knowledge_cmd", "schema": "knowledge_cmd",
+    "calibrate": "calibrate_cmd", "tui": "tui_cmd",
+    "probe": "probe_cmd", "measurements": "probe_cmd",
+    "compare": "compare_cmd", "claims": "compare_cmd",
+    "sweep": "sweep_cmd",
+}
+
+
+class LazyGroup(click.Group):
+    """A group whose sub-commands are imported on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(self.commands) | set(COMMAND_MODULES))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in COMMAND_MODULES:
+            import importlib
+
+            module = importlib.import_module(f"{__name__}.{COMMAND_MODULES[cmd_name]}")
+            for cmd in module.COMMANDS:
+                if cmd.name is not None:
+                    self.commands.setdefault(cmd.name, cmd)
+        return self.commands.get(cmd_name)
+
+    def load_all(self) -> MutableMapping[str, click.Command]:
+        """Every command, imported (docs, tests)."""
+        for name in self.list_commands(click.Context(self)):
+            self.get_command(click.Context(self), name)
+        return self.commands
+
+
+@click.group(cls=LazyGroup, epilog=EPILOG,
+             context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(package_name="advisor", prog_name="advisor")
 def cli() -> None:
     """Which framework, format and quantization to ship an LLM to an edge device with — predicted with
     intervals, checked by real probe quantizations, and turned into runnable scripts."""
-
-
-def _register() -> None:
-    from . import calibrate_cmd, compare_cmd, devices_cmd, knowledge_cmd, plan_cmd, probe_cmd, sweep_cmd, tui_cmd
-
-    for mod in (plan_cmd, devices_cmd, knowledge_cmd, calibrate_cmd, tui_cmd, probe_cmd, compare_cmd, sweep_cmd):
-        for cmd in mod.COMMANDS:
-            cli.add_command(cmd)
-
-
-_register()
 
 
 def main(argv: list[str] | None = None) -> int:

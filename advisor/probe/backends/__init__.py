@@ -15,9 +15,10 @@ import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-import numpy as np
+if TYPE_CHECKING:  # only in annotations: `plan` imports this module and must not pay for numpy
+    import numpy as np
 
 from ..models import ProbeModel
 
