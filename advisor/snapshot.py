@@ -33,33 +33,41 @@ def enabled() -> bool:
     return os.environ.get("ADVISOR_NO_SNAPSHOT", "").strip().lower() not in {"1", "true", "yes", "on"}
 
 
-def fingerprint(*sources: Path) -> bytes:
-    """sha256 over (path, size, mtime) of every source file and every file in the source folders, and the
-    interpreter's versions."""
+def fingerprint(*sources: Path, suffixes: tuple[str, ...] = ()) -> bytes:
+    """sha256 over (path, size, mtime) of every source file and every file in the source folders (only those ending
+    in `suffixes` when given), and the interpreter's versions."""
     import pydantic
 
     h = hashlib.sha256(f"{sys.version}|{pydantic.VERSION}".encode())
-    for folder in sources:
-        h.update(str(folder).encode())
-        if not folder.is_dir():
-            try:
-                st = os.stat(folder)
-            except OSError:
-                continue
-            h.update(f"|{st.st_size}|{st.st_mtime_ns}\n".encode())
+    for source in sources:
+        h.update(str(source).encode())
+        if source.is_dir():
+            _walk(h, str(source), suffixes)
             continue
-        for root, dirs, files in os.walk(folder):
-            dirs[:] = sorted(d for d in dirs if d != "__pycache__")
-            for name in sorted(files):
-                if name.endswith((".pyc", ".swp", "~")):
-                    continue
-                full = os.path.join(root, name)
-                try:
-                    st = os.stat(full)
-                except OSError:
-                    continue
-                h.update(f"{os.path.relpath(full, folder)}|{st.st_size}|{st.st_mtime_ns}\n".encode())
+        try:
+            st = os.stat(source)
+        except OSError:
+            continue
+        h.update(f"|{st.st_size}|{st.st_mtime_ns}\n".encode())
     return h.digest()
+
+
+def _walk(h, folder: str, suffixes: tuple[str, ...]) -> None:
+    try:
+        entries = sorted(os.scandir(folder), key=lambda e: e.name)
+    except OSError:
+        return
+    for entry in entries:
+        if entry.name == "__pycache__" or entry.name.endswith((".pyc", ".swp", "~")):
+            continue
+        try:
+            if entry.is_dir():
+                _walk(h, entry.path, suffixes)
+            elif not suffixes or entry.name.endswith(suffixes):
+                st = entry.stat()
+                h.update(f"{entry.path}|{st.st_size}|{st.st_mtime_ns}\n".encode())
+        except OSError:
+            continue
 
 
 def cached(build: Callable[[], T], *sources: Path, name: str = NAME) -> T:
@@ -79,7 +87,8 @@ def cached(build: Callable[[], T], *sources: Path, name: str = NAME) -> T:
 
 @lru_cache(maxsize=1)
 def _package_fingerprint() -> bytes:
-    return fingerprint(paths.PACKAGE_DIR)
+    """The package's modules: a class that changed shape must not meet objects pickled from its old shape."""
+    return fingerprint(paths.PACKAGE_DIR, suffixes=(".py",))
 
 
 def _path(name: str) -> Path | None:
