@@ -262,7 +262,7 @@ def drive(a: argparse.Namespace, data: Path) -> dict:
             next_kill += a.kill_every
     for p in procs.values():
         p.wait()
-    return {"kills": kills, "overrun_s": round(max(0.0, time.time() - until), 1)}
+    return {"kills": kills, "overrun_s": round(max(0.0, time.time() - until), 1), "leftovers": leftovers(data)}
 
 
 def _pct(xs: list[float], q: int) -> float | None:
@@ -271,6 +271,20 @@ def _pct(xs: list[float], q: int) -> float | None:
     if len(xs) == 1:
         return round(xs[0], 3)
     return round(statistics.quantiles(xs, n=100, method="inclusive")[q - 1], 3)
+
+
+def leftovers(data: Path) -> list[str]:
+    """Processes still running with this store (a probe worker orphaned by a SIGKILL, say): should be none."""
+    import psutil
+
+    out = []
+    for p in psutil.process_iter(["pid", "name"]):
+        try:
+            if p.pid != os.getpid() and p.environ().get("ADVISOR_DATA_DIR") == str(data):
+                out.append(f"{p.pid} {' '.join(p.cmdline())[:120]}")
+        except (psutil.Error, OSError):  # gone, a zombie, or not ours to read
+            continue
+    return out
 
 
 def report(data: Path, run: dict) -> dict:
@@ -307,6 +321,7 @@ def report(data: Path, run: dict) -> dict:
         "duplicated": len(stored) - len({(m, r) for _, m, r in stored}),
         "unacknowledged_rows": len(set(by_id) - acked_ids),  # committed, then the client was killed before its ledger
         "integrity": integrity if not problems else "; ".join(problems),
+        "leftover_processes": run.get("leftovers", []),
     }
 
 
@@ -319,7 +334,7 @@ def summary(out: dict) -> str:
     lines.append(f"{out['total_operations']} operations, {out['sigkills']} SIGKILL(s), {out['failures']} failures, "
                  f"{ack['write']} + {ack['probe']} (probe) acknowledged rows, {out['rows']} stored, {out['lost']} lost, "
                  f"{out['duplicated']} duplicated, {out['unacknowledged_rows']} unacknowledged, integrity "
-                 f"{out['integrity']}")
+                 f"{out['integrity']}, {len(out['leftover_processes'])} leftover process(es)")
     return "\n".join(lines)
 
 
