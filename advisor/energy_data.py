@@ -32,8 +32,8 @@ class EnergyFile(Strict):
 class WorkloadPreset(Strict):
     id: str = Field(pattern=r"^[a-z][a-z0-9_-]{0,40}$")
     name: str
-    prompt_tokens: int = Field(ge=1, le=10_000_000)
-    gen_tokens: int = Field(ge=1, le=10_000_000)
+    prompt_tokens: int = Field(ge=1, le=10_000_000, strict=True)  # strict: `true` is not 1 token
+    gen_tokens: int = Field(ge=1, le=10_000_000, strict=True)
     source: str
 
 

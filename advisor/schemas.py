@@ -18,7 +18,16 @@ def registered_backend_ids() -> tuple[str, ...]:
     from .paths import KNOWLEDGE_DIR
 
     text = (KNOWLEDGE_DIR / "backends.yaml").read_text(encoding="utf-8")
-    return tuple(re.findall(r"(?m)^  - id: ([a-z0-9]+)\s*$", text))
+    ids = tuple(re.findall(r"(?m)^  - id: ([a-z0-9]+)\s*$", text))
+    if not ids:  # laid out another way (any YAML indentation, flow style): parse it; a broken file is told later
+        from .yamlio import read_data
+
+        try:
+            ids = tuple(i for b in read_data(KNOWLEDGE_DIR / "backends.yaml")["backends"]  # type: ignore[index]
+                        if re.fullmatch(r"[a-z0-9]+", i := str(b["id"])))
+        except Exception:  # loading the knowledge base says what is wrong with it, in one line
+            ids = ()
+    return ids or ("none-listed",)  # Literal[()] would be a traceback at import
 
 
 BACKEND_IDS: tuple[str, ...] = registered_backend_ids()
