@@ -46,6 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     restore = on_termination()
     try:
         require_stdout()
+        _refuse_nul(argv)
         cli.main(args=argv, prog_name="advisor", standalone_mode=False)
         _flush()
         return 0
@@ -81,6 +82,16 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     finally:
         restore()
+
+
+def _refuse_nul(argv: list[str] | None) -> None:
+    """A NUL byte (only a caller of main() can pass one; a shell cannot) fits no path: bad input, not a ValueError
+    deep inside a write."""
+    from ..errors import InputError, clip
+
+    bad = next((a for a in argv or () if "\x00" in a), None)
+    if bad is not None:
+        raise InputError(f"argument {clip(bad, 40)} contains a NUL byte, which no path or name can hold; remove it")
 
 
 def _flush() -> None:
