@@ -39,6 +39,8 @@ _register()
 def main(argv: list[str] | None = None) -> int:
     """Entry point: exit 0 ok, 2 bad input, 3 backend missing, 1 unexpected. ADVISOR_DEBUG=1 adds the traceback
     but never changes the exit code."""
+    import sys
+
     from .streams import Terminated, debug_enabled, on_termination, prepare_streams, require_stdout, silence_stdout
 
     debug = debug_enabled()
@@ -74,6 +76,11 @@ def main(argv: list[str] | None = None) -> int:
         _say(f"terminated by signal {exc.signum}")
         return 128 + exc.signum
     except BrokenPipeError:  # the reader stopped early (`| head -1`): what it read is all it wanted
+        silence_stdout()
+        return 0
+    except SystemExit:  # click's own EPIPE handler (a pipe broken inside a command) wraps stdout and exits 1
+        if type(sys.stdout).__name__ != "_PacifyFlushWrapper":
+            raise
         silence_stdout()
         return 0
     except Exception as exc:  # the last line of defence: never a traceback without ADVISOR_DEBUG
