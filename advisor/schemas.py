@@ -110,13 +110,15 @@ class Accelerator(Strict):
 
 class Power(Strict):
     """Average device power while an LLM runs, per compute unit, with its sources (docs/energy.md)."""
-    active_w: dict[ComputeUnit, Annotated[float, BeforeValidator(_no_bool), Field(gt=0, le=5000)]] = Field(
-        default_factory=dict, description="average power under LLM load, per compute unit, W")
+    active_w: dict[ComputeUnit, Annotated[float, BeforeValidator(_no_bool), Field(ge=0.1, le=5000)]] = Field(
+        default_factory=dict, description="average power under LLM load, per compute unit, W (no board runs an LLM "
+                                          "on under 0.1 W: 1e-300 W would make every energy limit pass)")
     idle_w: Num | None = Field(default=None, gt=0, le=5000, description="idle power, W")
     battery_wh: Num | None = Field(default=None, gt=0, le=10_000, description="battery capacity; absent: no battery")
     sustained: Num | dict[ComputeUnit, Annotated[float, BeforeValidator(_no_bool), Field(gt=0, le=1)]] | None = Field(
         default=None, description="share of burst speed left after minutes of load (one number, or one per unit)")
-    sources: list[str] = Field(min_length=1, description="where every number above comes from")
+    sources: list[Annotated[str, Field(pattern=r"\S")]] = Field(min_length=1, description="where every number "
+                                                                                           "above comes from")
     notes: str | None = None
 
     @field_validator("sustained")

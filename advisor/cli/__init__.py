@@ -96,9 +96,11 @@ def _refuse_nul(argv: list[str] | None) -> None:
     deep inside a write."""
     from ..errors import InputError, clip
 
-    bad = next((a for a in argv or () if "\x00" in a), None)
-    if bad is not None:
-        raise InputError(f"argument {clip(bad, 40)} contains a NUL byte, which no path or name can hold; remove it")
+    args = list(argv or ())
+    i = next((i for i, a in enumerate(args) if "\x00" in a), None)
+    if i is not None:
+        flag = args[i - 1] if i and args[i - 1].startswith("-") else "argument"
+        raise InputError(f"{flag} {clip(args[i], 40)} contains a NUL byte, which no path or name can hold; remove it")
 
 
 def _flush() -> None:
