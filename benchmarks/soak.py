@@ -14,6 +14,7 @@ the kinds of user one ADVISOR_DATA_DIR has:
              Q8_0, the cheapest), alternately `advisor probe` and `advisor plan --probe --probe-top 1`. At most one
              probe in flight across all clients (a flock) and one started per --probe-every seconds, none in the last
              --probe-margin seconds, so a 1-minute run still ends on time.
+With --kill-probes each SIGKILL waits for a running probe and hits its client (the probe's worker with it).
 Every row a client was told is stored (save() returned, the probe printed its id) goes to the client's ledger (fsync)
 as `op id name`. A killed client is restarted as a new incarnation. At the end:
   failures   operations that failed (non-zero exit, an exception, a failed probe, "database is locked" or an
@@ -21,6 +22,7 @@ as `op id name`. A killed client is restarted as a new incarnation. At the end:
   lost       ledger rows not in the store (by id, and the name must match): target 0
   duplicated rows stored twice (same name and body): target 0
   integrity  PRAGMA integrity_check and `store.check()` (keys, sharing): target ok
+  left over  processes still running with the store, probe run folders in the run's own cache: target none
 
 Usage: python benchmarks/soak.py --minutes 1            (quick)
        python benchmarks/soak.py --minutes 10 --clients 4 --kill-every 60
@@ -136,9 +138,9 @@ class _ProbeTurn:
     """At most one probe in flight across the clients (flock, released by the kernel when a client is killed) and
     one started per `every` seconds."""
 
-    def __init__(self, data: Path, every: float, margin: float, until: float):
+    def __init__(self, data: Path, every: float, margin: float, until: float, cid: int):
         self.f = open(data / "probe.lock", "a+")
-        self.data, self.every, self.margin, self.until = data, every, margin, until
+        self.data, self.every, self.margin, self.until, self.cid = data, every, margin, until, cid
 
     def take(self) -> bool:
         try:
@@ -152,6 +154,7 @@ class _ProbeTurn:
             fcntl.flock(self.f, fcntl.LOCK_UN)
             return False
         nxt.write_text(str(now + self.every))
+        (self.data / "probe-holder.txt").write_text(str(self.cid))  # who --kill-probes kills
         return True
 
     def started(self) -> int:
@@ -164,12 +167,14 @@ class _ProbeTurn:
     def done(self) -> None:
         """The next probe starts `every` seconds after this one ended; release the turn."""
         (self.data / "probe-next.txt").write_text(str(time.time() + self.every))
+        (self.data / "probe-holder.txt").unlink(missing_ok=True)
         fcntl.flock(self.f, fcntl.LOCK_UN)
 
 
 # ------------------------------------------------------------------ one client
 def client(cid: int, incarnation: int, data: Path, until: float, a: argparse.Namespace) -> int:
     os.environ["ADVISOR_DATA_DIR"] = str(data)  # before the import: never the user's own store
+    os.environ["ADVISOR_CACHE_DIR"] = str(data / "cache")  # the run's own run folders (see private_cache)
     os.environ["HF_HUB_OFFLINE"] = "1"
     sys.path.insert(0, str(ROOT))
     from advisor.probe import store
@@ -188,7 +193,7 @@ def client(cid: int, incarnation: int, data: Path, until: float, a: argparse.Nam
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     ledger = open(data / f"ledger-{cid}.txt", "a")
     stats = open(data / f"stats-{cid}.txt", "a")
-    turn = _ProbeTurn(data, a.probe_every, a.probe_margin, until)
+    turn = _ProbeTurn(data, a.probe_every, a.probe_margin, until, cid)
 
     def acknowledge(op: str, rows: list[tuple[int, str]]) -> None:
         for rid, name in rows:
@@ -248,12 +253,23 @@ def drive(a: argparse.Namespace, data: Path) -> dict:
     until = time.time() + a.minutes * 60
     procs = {c: spawn(c, 0, data, until, a) for c in range(a.clients)}
     incarnations = dict.fromkeys(procs, 0)
-    kills = 0
+    kills, probe_kills = 0, 0
     next_kill = time.time() + a.kill_every / 2
+    holder = data / "probe-holder.txt"
     while time.time() < until:
         time.sleep(0.5)
         if time.time() >= next_kill and time.time() < until - 5:
             victim = random.choice(list(procs))
+            if a.kill_probes:  # wait for a probe that has run a few seconds, then kill its client
+                try:
+                    held = time.time() - holder.stat().st_mtime
+                    victim = int(holder.read_text())
+                except (OSError, ValueError):
+                    continue
+                if held < a.probe_kill_after:
+                    continue
+                holder.unlink(missing_ok=True)
+                probe_kills += 1
             os.killpg(procs[victim].pid, signal.SIGKILL)  # the client and the commands it started
             procs[victim].wait()
             kills += 1
@@ -262,7 +278,7 @@ def drive(a: argparse.Namespace, data: Path) -> dict:
             next_kill += a.kill_every
     for p in procs.values():
         p.wait()
-    return {"kills": kills, "overrun_s": round(max(0.0, time.time() - until), 1), "leftovers": leftovers(data)}
+    return {"kills": kills, "probe_kills": probe_kills, "overrun_s": round(max(0.0, time.time() - until), 1), "leftovers": leftovers(data)}
 
 
 def _pct(xs: list[float], q: int) -> float | None:
@@ -271,6 +287,32 @@ def _pct(xs: list[float], q: int) -> float | None:
     if len(xs) == 1:
         return round(xs[0], 3)
     return round(statistics.quantiles(xs, n=100, method="inclusive")[q - 1], 3)
+
+
+SHARED = ("smollm2-135m-2layer", "smollm2-135m", "local")  # what probes build once: kept in the user's cache
+
+
+def private_cache(data: Path) -> Path:
+    """An ADVISOR_CACHE_DIR for the run: the built probe models are the user's (symlinks, built once), the run
+    folders and logs the probes leave are the soak's own, to count."""
+    sys.path.insert(0, str(ROOT))
+    from advisor.probe.models import cache_root
+
+    shared = cache_root()
+    cache = data / "cache"
+    root = cache / shared.relative_to(shared.parents[1])
+    root.mkdir(parents=True, exist_ok=True)
+    for name in SHARED:
+        (shared / name).mkdir(parents=True, exist_ok=True)
+        if not (root / name).exists():
+            (root / name).symlink_to(shared / name, target_is_directory=True)
+    return cache
+
+
+def left_behind(data: Path) -> list[str]:
+    """Probe run folders still there after the run (a probe cleans its own up unless it is killed)."""
+    runs = [p for p in (data / "cache").glob("*/*/runs/*")]
+    return sorted(str(p.relative_to(data)) for p in runs)
 
 
 def leftovers(data: Path) -> list[str]:
@@ -313,7 +355,7 @@ def report(data: Path, run: dict) -> dict:
     return {
         "operations": per_op,
         "total_operations": len(stats),
-        "sigkills": run["kills"], "overrun_s": run["overrun_s"],
+        "sigkills": run["kills"], "sigkills_mid_probe": run.get("probe_kills", 0), "overrun_s": run["overrun_s"],
         "failures": len(failures), "failure_examples": sorted({f["why"] for f in failures})[:5],
         "acknowledged_rows": {op: sum(a[0] == op for a in acked) for op in ("write", "probe")},
         "rows": len(stored),
@@ -322,6 +364,7 @@ def report(data: Path, run: dict) -> dict:
         "unacknowledged_rows": len(set(by_id) - acked_ids),  # committed, then the client was killed before its ledger
         "integrity": integrity if not problems else "; ".join(problems),
         "leftover_processes": run.get("leftovers", []),
+        "probe_run_folders_left": left_behind(data),
     }
 
 
@@ -331,10 +374,12 @@ def summary(out: dict) -> str:
         f = lambda v: "-" if v is None else f"{v:.2f}"  # noqa: E731
         lines.append(f"{op:<10} {s['count']:>6} {s['failures']:>6} {f(s['p50_s']):>7} {f(s['p99_s']):>7}")
     ack = out["acknowledged_rows"]
-    lines.append(f"{out['total_operations']} operations, {out['sigkills']} SIGKILL(s), {out['failures']} failures, "
+    lines.append(f"{out['total_operations']} operations, {out['sigkills']} SIGKILL(s) ({out['sigkills_mid_probe']} "
+                 f"mid-probe), {out['failures']} failures, "
                  f"{ack['write']} + {ack['probe']} (probe) acknowledged rows, {out['rows']} stored, {out['lost']} lost, "
                  f"{out['duplicated']} duplicated, {out['unacknowledged_rows']} unacknowledged, integrity "
-                 f"{out['integrity']}, {len(out['leftover_processes'])} leftover process(es)")
+                 f"{out['integrity']}, {len(out['leftover_processes'])} leftover process(es), "
+                 f"{len(out['probe_run_folders_left'])} probe run folder(s) left")
     return "\n".join(lines)
 
 
@@ -346,6 +391,10 @@ def main() -> int:
     ap.add_argument("--probe-every", type=float, default=30.0, help="seconds between probe starts (all clients)")
     ap.add_argument("--probe-margin", type=float, default=25.0, help="no probe starts this close to the end")
     ap.add_argument("--probe-model", default="tiny", choices=("tiny", "builtin"), help="the shipped probe model")
+    ap.add_argument("--kill-probes", action="store_true",
+                    help="each SIGKILL waits for a probe that has run --probe-kill-after seconds and hits its client "
+                         "(default: a random client at once)")
+    ap.add_argument("--probe-kill-after", type=float, default=5.0, help=argparse.SUPPRESS)
     ap.add_argument("--data", type=Path, help="store folder (default: a fresh temp folder)")
     ap.add_argument("--json", action="store_true", help="print the full report as JSON after the summary")
     ap.add_argument("--client", type=int, help=argparse.SUPPRESS)
@@ -362,6 +411,7 @@ def main() -> int:
         ap.error(f"{data} holds a measurement store that is not a soak's; give an empty folder")
     print(f"soak: {a.clients} clients for {a.minutes:g} min, a SIGKILL every {a.kill_every:g} s, a probe every "
           f"{a.probe_every:g} s, store in {data}", file=sys.stderr)
+    private_cache(data)
     out = report(data, drive(a, data))
     print(summary(out))
     if a.json or out["failures"] or out["lost"]:

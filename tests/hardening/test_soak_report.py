@@ -30,7 +30,7 @@ def fill(data, ledger: list[str], stats: list[dict]) -> None:
     (data / "stats-0.txt").write_text("".join(json.dumps(s) + "\n" for s in stats))
 
 
-RUN = {"kills": 1, "overrun_s": 0.0, "leftovers": []}
+RUN = {"kills": 1, "probe_kills": 0, "overrun_s": 0.0, "leftovers": []}
 
 
 def test_a_clean_store_passes(tmp_path):
