@@ -268,8 +268,12 @@ def drive(a: argparse.Namespace, data: Path) -> dict:
                     continue
                 if held < a.probe_kill_after:
                     continue
-                holder.unlink(missing_ok=True)
-                probe_kills += 1
+            try:  # is the victim's probe running? (counted whether aimed at or hit by chance)
+                if int(holder.read_text()) == victim:
+                    holder.unlink(missing_ok=True)
+                    probe_kills += 1
+            except (OSError, ValueError):
+                pass
             os.killpg(procs[victim].pid, signal.SIGKILL)  # the client and the commands it started
             procs[victim].wait()
             kills += 1
