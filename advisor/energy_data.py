@@ -7,7 +7,7 @@ import csv
 import math
 from pathlib import Path
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from .energy_fit import PowerModel, PowerRow
 from .errors import KnowledgeError
@@ -22,6 +22,14 @@ class Band(Strict):
     low: float = Field(gt=0, le=10)
     high: float = Field(gt=0, le=10)
     source: str
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "Band":
+        """low <= value <= high (else every energy interval built on it fails deep inside a plan)."""
+        mid = self.value if self.value is not None else self.low
+        if not self.low <= mid <= self.high:
+            raise ValueError(f"needs low <= value <= high, got low {self.low:g}, value {self.value}, high {self.high:g}")
+        return self
 
 
 class EnergyFile(Strict):

@@ -15,7 +15,7 @@ from pydantic import Field, model_validator
 from . import paths
 from .engines import Engine, load_engines_from
 from .errors import KnowledgeError
-from .schemas import BackendId, ComputeUnit, DeviceClass, ModelSpec, OsId, Strict
+from .schemas import BackendId, ComputeUnit, DeviceClass, ModelSpec, Num, OsId, Strict
 from .yamlio import load, validate, read_data
 
 
@@ -116,16 +116,16 @@ class GgmlType(Strict):
 class QuantFormat(Strict):
     backend: BackendId
     quant: str
-    bits: float = Field(gt=0, le=32, description="nominal weight bits")
+    bits: Num = Field(gt=0, le=32, description="nominal weight bits (`true` is not 1 bit)")
     family: str = Field(description="calibration family: float, q8, kquant, legacy, iquant, mlx_affine, int4_group, ...")
-    bpw: float | None = Field(default=None, gt=0, le=40, description="bits per weight of the transformer body")
+    bpw: Num | None = Field(default=None, gt=0, le=40, description="bits per weight of the transformer body")
     file_bpw: float | None = Field(default=None, gt=0, le=40, description="published whole-file bpw on ref_model")
     ref_model: str | None = None
     embd_bpw: float | None = Field(default=None, gt=0, le=40)
     output_bpw: float | None = Field(default=None, gt=0, le=40)
     embd_type: str | None = None
     output_type: str | None = None
-    group_size: int | None = Field(default=None, ge=1)
+    group_size: int | None = Field(default=None, ge=1, le=2**20, strict=True)
     activations: str | None = Field(default=None, description="activation precision where it matters (QNN)")
     quality_proxy: str | None = Field(default=None, description="llama.cpp quant id whose quality prior applies")
     quality_uncertainty: float = Field(default=1.0, ge=1.0, le=10.0, description="widens the quality interval")

@@ -1,4 +1,6 @@
-"""Hostile registry entries (issue 12 item 5): knowledge/workloads.yaml, backends.yaml and engines.yaml as a user or
+"""Hostile registry entries (issue 12 item 5): knowledge/workloads.yaml, backends.yaml, engines.yaml (and a few of
+quant_formats.yaml and energy.yaml: a bool as a bit count, an energy band whose low is above its value, which was
+exit 1 with a 13-line ValidationError from deep inside a plan) as a user or
 a careless edit could leave them. `advisor plan` on a knowledge folder (ADVISOR_HOME) holding one bad entry ends
 with exit 2 and one line naming the file and the key to fix: no traceback, no entry silently dropped or coerced,
 nothing written. Real subprocesses: ADVISOR_HOME is read when the package is imported."""
@@ -77,6 +79,11 @@ CASES = [
     ("engines.yaml", lambda d: _e(d)[1].update(api="cuda"), "engines.1.api"),
     ("engines.yaml", lambda d: _e(d)[0].update(static_shapes="yes"), "engines.0.static_shapes"),
     ("engines.yaml", lambda d: d.update(engines=None), "engines"),
+    ("quant_formats.yaml", lambda d: d["formats"][0].update(bits=True), "formats.0.bits"),
+    ("quant_formats.yaml", lambda d: d["formats"][0].update(bpw=True), "formats.0.bpw"),
+    ("quant_formats.yaml", lambda d: d["formats"][0].update(group_size=10**30), "formats.0.group_size"),
+    ("energy.yaml", lambda d: d["prefill_power_ratio"].update(low=2.0), "needs low <= value <= high"),
+    ("energy.yaml", lambda d: d["profile_power_band"].update(low=2.0, high=1.5), "needs low <= value <= high"),
 ]
 
 
