@@ -46,6 +46,7 @@ def measurement_map() -> dict:
     p = paths.KNOWLEDGE_DIR / "data" / "measurement_map.yaml"
     data = read_data(p)  # a syntax error or a python tag is one line too, and a key written twice is refused
     check_measurement_map(data, p)
+    assert isinstance(data, dict)  # check_measurement_map refuses anything else
     return data
 
 
