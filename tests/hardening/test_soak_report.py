@@ -7,6 +7,8 @@ import importlib.util
 import json
 import sqlite3
 
+import pytest
+
 from hardening_helpers import ROOT
 
 from advisor.probe import store
@@ -65,3 +67,29 @@ def test_a_damaged_store_fails_the_integrity_check(tmp_path):
         con.execute("INSERT INTO probe_keys(key, probe_id) VALUES ('k', 12345)")  # a key pointing nowhere
     fill(tmp_path, [f"write {a.id} soak-c0-i0-1"], [])
     assert "point to no probe" in soak().report(tmp_path, RUN)["integrity"]
+
+
+def _soak_cli(*args, cwd):
+    import subprocess
+    import sys
+
+    return subprocess.run([sys.executable, str(ROOT / "benchmarks" / "soak.py"), *args], capture_output=True,
+                          text=True, cwd=cwd, timeout=120)
+
+
+@pytest.mark.parametrize("args", [["--minutes", "0"], ["--clients", "0"], ["--kill-every", "-1"],
+                                  ["--probe-every", "0"], ["--probe-model", "huge"]])
+def test_nonsense_soak_options_are_usage_errors(tmp_path, args):
+    p = _soak_cli(*args, "--data", str(tmp_path / "d"), cwd=tmp_path)
+    assert p.returncode == 2 and "Traceback" not in p.stderr and p.stderr.strip(), p.stderr
+    assert not (tmp_path / "d").exists()
+
+
+def test_a_store_that_is_not_a_soaks_is_left_alone(tmp_path):
+    """--data pointing at a user's store: refused before any client starts, the store untouched."""
+    db = tmp_path / "measurements.sqlite"
+    store.save(row("users-own-probe"), db)
+    before = db.read_bytes()
+    p = _soak_cli("--minutes", "1", "--data", str(tmp_path), cwd=tmp_path)
+    assert p.returncode == 2 and "not a soak's" in p.stderr, p.stderr
+    assert db.read_bytes() == before and not list(tmp_path.glob("ledger-*"))
