@@ -7,7 +7,7 @@ import csv
 import math
 from pathlib import Path
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from .energy_fit import PowerModel, PowerRow
 from .errors import KnowledgeError
@@ -23,6 +23,14 @@ class Band(Strict):
     high: float = Field(gt=0, le=10)
     source: str
 
+    @model_validator(mode="after")
+    def _ordered(self) -> "Band":
+        """low <= value <= high (else every energy interval built on it fails deep inside a plan)."""
+        mid = self.value if self.value is not None else self.low
+        if not self.low <= mid <= self.high:
+            raise ValueError(f"needs low <= value <= high, got low {self.low:g}, value {self.value}, high {self.high:g}")
+        return self
+
 
 class EnergyFile(Strict):
     prefill_power_ratio: Band
@@ -32,8 +40,8 @@ class EnergyFile(Strict):
 class WorkloadPreset(Strict):
     id: str = Field(pattern=r"^[a-z][a-z0-9_-]{0,40}$")
     name: str
-    prompt_tokens: int = Field(ge=1, le=10_000_000)
-    gen_tokens: int = Field(ge=1, le=10_000_000)
+    prompt_tokens: int = Field(ge=1, le=10_000_000, strict=True)  # strict: `true` is not 1 token
+    gen_tokens: int = Field(ge=1, le=10_000_000, strict=True)
     source: str
 
 

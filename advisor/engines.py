@@ -26,7 +26,7 @@ class Engine(Strict):
     vendors: list[str] = Field(default_factory=list, description="accelerator vendors this engine runs on")
     compute: Literal["cpu", "gpu", "npu"] = Field(description="which compute figure bounds its prefill")
     like: list[str] = Field(default_factory=list, description="engines a proxy borrows from, in order")
-    static_shapes: bool = Field(default=False, description="compiled for a fixed context: prefill attends over all "
+    static_shapes: bool = Field(default=False, strict=True, description="compiled for a fixed context: prefill attends over all "
                                                           "of it, however short the prompt")
     source: str
 

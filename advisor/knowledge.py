@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, model_validator
 
 from . import paths
 from .engines import Engine, load_engines_from
 from .errors import KnowledgeError
-from .schemas import BackendId, ComputeUnit, DeviceClass, ModelSpec, OsId, Strict
+from .schemas import BackendId, ComputeUnit, DeviceClass, ModelSpec, Num, OsId, Strict
 from .yamlio import load, validate, read_data
 
 
@@ -46,6 +46,9 @@ class RuntimeOverhead(Strict):
                                          f"({self.ubatch} x (vocab + hidden) + vocab floats)")
 
 
+PINNED = r"^[A-Za-z0-9][A-Za-z0-9._-]*(\[[A-Za-z0-9,._-]+\])?==[A-Za-z0-9][A-Za-z0-9.+!_-]*$"
+
+
 class ProbeSpec(Strict):
     """How `advisor probe` runs this backend here: a module under advisor/probe/backends, what it imports."""
 
@@ -55,7 +58,9 @@ class ProbeSpec(Strict):
     quants: list[str] = Field(min_length=1, description="quant ids its probe can make (canonical upper case)")
     venv: str | None = Field(default=None, pattern=r"^[a-z0-9-]+$", description="runs its worker from an "
                              "environment of its own (scripts/setup.sh builds .venv-<venv>) instead of the project's")
-    requirements: list[str] = Field(default_factory=list, description="pinned packages of that environment")
+    requirements: list[Annotated[str, Field(pattern=PINNED)]] = Field(
+        default_factory=list, description="pinned packages of that environment (name==version: setup.sh hands "
+                                          "them to pip, so never an option)")
 
 
 class EmitFile(Strict):
@@ -84,10 +89,10 @@ class Backend(Strict):
     compute: list[ComputeOption]
     architectures: list[str]
     quants: list[str]
-    python_module: str | None = None
+    python_module: str | None = Field(default=None, pattern=r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
     runtime_overhead: RuntimeOverhead
     runs_on_linux_x86: bool = Field(description="can its probe run on this project's Linux x86-64 machines")
-    pip_extra: str | None = Field(default=None, description="pyproject extra that installs its probe here")
+    pip_extra: str | None = Field(default=None, pattern=r"^[a-z0-9][a-z0-9-]*$", description="pyproject extra that installs its probe here")
     tied_embedding_type: Literal["embedding", "output"] = Field(
         default="embedding", description="a tied embedding/output matrix is stored once with this one's type")
     probe: ProbeSpec | None = Field(default=None, description="None: no probe on this machine")
@@ -99,7 +104,7 @@ class Backend(Strict):
 
 
 class BackendsFile(Strict):
-    backends: list[Backend]
+    backends: list[Backend] = Field(min_length=1)
 
 
 # ------------------------------------------------------------------ quant_formats.yaml
@@ -111,16 +116,16 @@ class GgmlType(Strict):
 class QuantFormat(Strict):
     backend: BackendId
     quant: str
-    bits: float = Field(gt=0, le=32, description="nominal weight bits")
+    bits: Num = Field(gt=0, le=32, description="nominal weight bits (`true` is not 1 bit)")
     family: str = Field(description="calibration family: float, q8, kquant, legacy, iquant, mlx_affine, int4_group, ...")
-    bpw: float | None = Field(default=None, gt=0, le=40, description="bits per weight of the transformer body")
+    bpw: Num | None = Field(default=None, gt=0, le=40, description="bits per weight of the transformer body")
     file_bpw: float | None = Field(default=None, gt=0, le=40, description="published whole-file bpw on ref_model")
     ref_model: str | None = None
     embd_bpw: float | None = Field(default=None, gt=0, le=40)
     output_bpw: float | None = Field(default=None, gt=0, le=40)
     embd_type: str | None = None
     output_type: str | None = None
-    group_size: int | None = Field(default=None, ge=1)
+    group_size: int | None = Field(default=None, ge=1, le=2**20, strict=True)
     activations: str | None = Field(default=None, description="activation precision where it matters (QNN)")
     quality_proxy: str | None = Field(default=None, description="llama.cpp quant id whose quality prior applies")
     quality_uncertainty: float = Field(default=1.0, ge=1.0, le=10.0, description="widens the quality interval")
@@ -300,6 +305,9 @@ def _cross_check(kb: Knowledge) -> None:
         if fmt.quality_proxy and ("llamacpp", fmt.quality_proxy.upper()) not in kb.formats:
             raise KnowledgeError(f"knowledge/quant_formats.yaml: {backend}/{q} quality_proxy {fmt.quality_proxy!r} unknown")
     for e in kb.engines.values():
+        if e.backend not in kb.backends:
+            raise KnowledgeError(f"knowledge/engines.yaml: engine {e.id} runs unknown backend {e.backend!r}; use one "
+                                 f"of {', '.join(kb.backends)}")
         if e.backend in kb.backends:
             if not any(o.unit == e.unit for o in kb.backends[e.backend].compute):
                 raise KnowledgeError(f"knowledge/engines.yaml: {e.id} runs {e.backend} on the {e.unit}, which "
@@ -357,6 +365,9 @@ def load_knowledge_from(directory: Path) -> Knowledge:
     mfile = load(ModelsFile, directory / "models.yaml")
     memfile = load(MemoryFile, directory / "memory.yaml")
     backends = {b.id: b for b in bfile.backends}
+    if len(backends) < len(bfile.backends):
+        dup = next(b.id for i, b in enumerate(bfile.backends) if b.id in {o.id for o in bfile.backends[:i]})
+        raise KnowledgeError(f"{directory / 'backends.yaml'}: duplicate backend id {dup!r}; keep one entry")
     formats: dict[tuple[str, str], QuantFormat] = {}
     for f in qfile.formats:
         key = (f.backend, f.quant.upper())

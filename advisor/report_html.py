@@ -109,6 +109,8 @@ def check_html_path(path: Path) -> Path:
     """Refuse a --html target that cannot be written before any work is done; returns the path."""
     from .errors import InputError
 
+    if str(path) == "-":
+        raise InputError("--html -: the page is written to a file, not to stdout; give a file name such as report.html")
     path = Path(path)
     try:
         if path.is_dir():

@@ -18,7 +18,16 @@ def registered_backend_ids() -> tuple[str, ...]:
     from .paths import KNOWLEDGE_DIR
 
     text = (KNOWLEDGE_DIR / "backends.yaml").read_text(encoding="utf-8")
-    return tuple(re.findall(r"(?m)^  - id: ([a-z0-9]+)\s*$", text))
+    ids = tuple(re.findall(r"(?m)^  - id: ([a-z0-9]+)\s*$", text))
+    if not ids:  # laid out another way (any YAML indentation, flow style): parse it; a broken file is told later
+        from .yamlio import read_data
+
+        try:
+            ids = tuple(i for b in read_data(KNOWLEDGE_DIR / "backends.yaml")["backends"]  # type: ignore[index]
+                        if re.fullmatch(r"[a-z0-9]+", i := str(b["id"])))
+        except Exception:  # loading the knowledge base says what is wrong with it, in one line
+            ids = ()
+    return ids or ("none-listed",)  # Literal[()] would be a traceback at import
 
 
 BACKEND_IDS: tuple[str, ...] = registered_backend_ids()
@@ -101,13 +110,15 @@ class Accelerator(Strict):
 
 class Power(Strict):
     """Average device power while an LLM runs, per compute unit, with its sources (docs/energy.md)."""
-    active_w: dict[ComputeUnit, Annotated[float, BeforeValidator(_no_bool), Field(gt=0, le=5000)]] = Field(
-        default_factory=dict, description="average power under LLM load, per compute unit, W")
+    active_w: dict[ComputeUnit, Annotated[float, BeforeValidator(_no_bool), Field(ge=0.1, le=5000)]] = Field(
+        default_factory=dict, description="average power under LLM load, per compute unit, W (no board runs an LLM "
+                                          "on under 0.1 W: 1e-300 W would make every energy limit pass)")
     idle_w: Num | None = Field(default=None, gt=0, le=5000, description="idle power, W")
     battery_wh: Num | None = Field(default=None, gt=0, le=10_000, description="battery capacity; absent: no battery")
     sustained: Num | dict[ComputeUnit, Annotated[float, BeforeValidator(_no_bool), Field(gt=0, le=1)]] | None = Field(
         default=None, description="share of burst speed left after minutes of load (one number, or one per unit)")
-    sources: list[str] = Field(min_length=1, description="where every number above comes from")
+    sources: list[Annotated[str, Field(pattern=r"\S")]] = Field(min_length=1, description="where every number "
+                                                                                           "above comes from")
     notes: str | None = None
 
     @field_validator("sustained")

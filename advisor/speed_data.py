@@ -11,8 +11,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
-
 from . import paths
 from .architecture import count_params, kv_bytes_per_token
 from .engines import Engine
@@ -43,9 +41,12 @@ class SpeedRow:
 def measurement_map() -> dict:
     """knowledge/data/measurement_map.yaml: how published model and quant names map onto the advisor's ids,
     validated (a malformed entry is one line naming it, not a KeyError in the middle of a fit)."""
+    from .yamlio import read_data
+
     p = paths.KNOWLEDGE_DIR / "data" / "measurement_map.yaml"
-    data = yaml.safe_load(p.read_text(encoding="utf-8"))
+    data = read_data(p)  # a syntax error or a python tag is one line too, and a key written twice is refused
     check_measurement_map(data, p)
+    assert isinstance(data, dict)  # check_measurement_map refuses anything else
     return data
 
 

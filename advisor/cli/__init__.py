@@ -69,6 +69,7 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point: exit 0 ok, 2 bad input, 3 backend missing, 1 unexpected. ADVISOR_DEBUG=1 adds the traceback
     but never changes the exit code."""
     import os
+    import sys
 
     from .streams import Terminated, debug_enabled, on_termination, prepare_streams, require_stdout, silence_stdout
 
@@ -82,6 +83,7 @@ def main(argv: list[str] | None = None) -> int:
     restore = on_termination()
     try:
         require_stdout()
+        _refuse_nul(argv)
         cli.main(args=argv, prog_name="advisor", standalone_mode=False)
         _flush()
         return 0
@@ -111,12 +113,29 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # the reader stopped early (`| head -1`): what it read is all it wanted
         silence_stdout()
         return 0
+    except SystemExit:  # click's own EPIPE handler (a pipe broken inside a command) wraps stdout and exits 1
+        if type(sys.stdout).__name__ != "_PacifyFlushWrapper":
+            raise
+        silence_stdout()
+        return 0
     except Exception as exc:  # the last line of defence: never a traceback without ADVISOR_DEBUG
         _traceback(debug)
         _say(f"error: unexpected {exc.__class__.__name__}: {exc}; rerun with ADVISOR_DEBUG=1 and report it")
         return 1
     finally:
         restore()
+
+
+def _refuse_nul(argv: list[str] | None) -> None:
+    """A NUL byte (only a caller of main() can pass one; a shell cannot) fits no path: bad input, not a ValueError
+    deep inside a write."""
+    from ..errors import InputError, clip
+
+    args = list(argv or ())
+    i = next((i for i, a in enumerate(args) if "\x00" in a), None)
+    if i is not None:
+        flag = args[i - 1] if i and args[i - 1].startswith("-") else "argument"
+        raise InputError(f"{flag} {clip(args[i], 40)} contains a NUL byte, which no path or name can hold; remove it")
 
 
 def _flush() -> None:

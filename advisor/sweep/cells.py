@@ -40,14 +40,27 @@ def split(values: tuple[str, ...] | list[str], flag: str) -> list[str]:
     return out
 
 
+LIST_MAX_BYTES = 16 * 2**20  # a list of ids and paths; more is not a list
+ENTRY_MAX = 4096  # PATH_MAX: no id or path is longer (a 50 MB line became 260 MB of sweep output)
+
+
 def _read_list(path: Path, flag: str) -> list[str]:
     """A file listing one selector per line (blank lines and # comments ignored)."""
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open("rb") as f:
+            raw = f.read(LIST_MAX_BYTES + 1)
+        text = raw.decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"{flag} {clip(str(path))}: cannot read this list ({exc}); give a UTF-8 text file with "
                          "one entry per line") from None
+    if len(raw) > LIST_MAX_BYTES:
+        raise InputError(f"{flag} {clip(str(path))}: over {LIST_MAX_BYTES // 2**20} MiB, not a list of ids and "
+                         "paths; give a file with one entry per line")
     items = [ln.split("#", 1)[0].strip() for ln in text.splitlines()]
+    long = next((n for n, i in enumerate(items, 1) if len(i) > ENTRY_MAX), None)
+    if long is not None:
+        raise InputError(f"{flag} {clip(str(path))}: line {long} is {len(items[long - 1]):,} characters long; no id "
+                         f"or path is over {ENTRY_MAX}: check the file")
     items = [i for i in items if i]
     if not items:
         raise InputError(f"{flag} {clip(str(path))} lists nothing; put one entry per line")
