@@ -62,12 +62,6 @@ class Output:
         else:
             click.echo(renderer(result), nl=False)
 
-    @staticmethod
-    def console(stderr: bool = False):
-        from .common import console
-
-        return console(stderr=stderr)
-
 
 def output_options(markdown: str | None = None, csv: str | None = None, default: str = "human"):
     """Decorator: add --json (and --markdown / --csv when their help text is given) to a command and hand the
