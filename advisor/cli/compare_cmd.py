@@ -61,7 +61,7 @@ def compare(model, devices, selectors, out, html_file, **kw):
     from ..compare import compare as build
     from ..knowledge import load_knowledge
     from ..planner import make_plan
-    from ..probe.runner import local_calibration
+    from ..probe.localcal import local_calibration
     from ..render_compare import compare_markdown
     from ..resolve import resolve_device, resolve_model
 
@@ -113,7 +113,7 @@ def claims(device, model, context, out):
     memory and speed-up with 80 % intervals, and a verdict: consistent, contradicted, or not applicable (with the
     decision tree's reason)."""
     from ..claims import DEFAULT_MODEL, check_claims
-    from ..probe.runner import local_calibration
+    from ..probe.localcal import local_calibration
     from ..render_compare import claims_markdown, print_claims
     from .common import load_inputs
 

@@ -47,7 +47,7 @@ def plan(device, model, probe, probe_top, emit_dir, force, out, show_all, html_f
         check_html_path(html_file)
     cons = constraints_from(kw)
     kb, cal, dev, spec = load_inputs(device, model)
-    from ..probe.runner import local_calibration
+    from ..probe.localcal import local_calibration
 
     result = make_plan(dev, spec, cons, kb, local_calibration(cal, dev))
     if probe:
@@ -91,7 +91,7 @@ def predict(device, model, backend, quant, compute, out, **kw):
     from ..planner import predict_one
     from ..render import candidate_detail
 
-    from ..probe.runner import local_calibration
+    from ..probe.localcal import local_calibration
 
     cons = constraints_from(kw)
     kb, cal, dev, spec = load_inputs(device, model)

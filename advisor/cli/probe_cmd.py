@@ -37,7 +37,9 @@ def probe(backend, quant, model, threads, prompt_tokens, gen_tokens, timeout_s, 
     RSS, prefill/decode tokens/s, and quality against the FP32 reference (KL, top-1, perplexity). Runs in a
     subprocess with a timeout and a memory cap; the result is stored (`advisor measurements list`)."""
     from ..errors import ProbeFailed
-    from ..probe.runner import _progress, check_request, default_threads, require_backend, run_probe
+    from ..probe.progress import progress_steps
+    from ..probe.request import check_request, default_threads, require_backend
+    from ..probe.runner import run_probe
     from ..probe.spec import ProbeRequest
 
     backend = backend.lower()
@@ -57,7 +59,7 @@ def probe(backend, quant, model, threads, prompt_tokens, gen_tokens, timeout_s, 
         from ..probe.models import resolve
 
         resolve(model)  # bad folders fail here with exit 2, before any subprocess
-    with _progress(out.progress) as step:
+    with progress_steps(out.progress) as step:
         if aihub_device is not None:
             from ..probe import store
             from ..probe.aihub import hub_probe
