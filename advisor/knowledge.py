@@ -79,6 +79,9 @@ class EmitSpec(Strict):
                                 description="module:function giving the backend's template values; None: the "
                                             "templates read the candidate itself")
     gen_options: bool = Field(default=True, description="its runner takes sampling options")
+    local_report: bool = Field(default=True, description="its run.sh ends with report.py, which checks the "
+                                                         "predictions against what the run measured here; False: "
+                                                         "the measurements come from elsewhere (AI Hub's jobs)")
 
 
 class Backend(Strict):

@@ -15,7 +15,8 @@ import json
 import sys
 import time
 
-from advisor.probe.runner import default_threads, run_probes
+from advisor.probe.request import default_threads
+from advisor.probe.runner import run_probes
 from advisor.probe.spec import DEFAULT_SET, ProbeRequest
 
 KEYS = (("weights MiB", "weights_gib", 1024), ("peak MiB", "peak_memory_gib", 1024),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from .common import emit_json, json_option
+from .output import output_options
 
 
 @click.command(epilog="""\b
@@ -13,8 +13,8 @@ Examples:
   advisor calibrate --rebuild""")
 @click.option("--rebuild", is_flag=True, help="Refit on knowledge/data/*.csv and rewrite advisor/data/calibration.json.")
 @click.option("--check", is_flag=True, help="Exit 1 if the shipped file differs from a rebuild.")
-@json_option
-def calibrate(rebuild, check, as_json):
+@output_options()
+def calibrate(rebuild, check, out):
     """Fit the speed, quality and size predictors on the public measurements (deterministic, offline, seconds)."""
     from .. import fit, paths
 
@@ -33,10 +33,8 @@ def calibrate(rebuild, check, as_json):
     except ValueError:
         same = False
     result = {"file": str(paths.CALIBRATION_FILE), "up_to_date": same}
-    if as_json:
-        emit_json(result)
-    else:
-        click.echo(f"{paths.CALIBRATION_FILE}: {'up to date' if same else 'DIFFERS from a rebuild: run advisor calibrate --rebuild'}")
+    out.show(result, human=lambda r: click.echo(
+        f"{r['file']}: {'up to date' if r['up_to_date'] else 'DIFFERS from a rebuild: run advisor calibrate --rebuild'}"))
     if check and not same:
         raise click.exceptions.Exit(1)
 

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import click
 
-from .common import console, constraint_options, constraints_from, emit_json, json_option
+from .common import console, constraint_options, constraints_from
+from .output import output_options
 
 
 def _device_ids(devices: tuple[str, ...], selectors: tuple[str, ...]) -> list[str]:
@@ -50,23 +51,20 @@ Examples:
 @click.option("--devices", "selectors", multiple=True, metavar="class:NAME|ID,ID",
               help="Every profile of a class (class:apple_silicon), or a comma-separated list of ids (repeatable).")
 @constraint_options
-@json_option
-@click.option("--markdown", "as_markdown", is_flag=True, help="Print the comparison as Markdown.")
+@output_options(markdown="Print the comparison as Markdown.")
 @click.option("--html", "html_file", type=click.Path(dir_okay=False, path_type=Path),
               help="Also write a self-contained HTML report with one chart per device to FILE.")
-def compare(model, devices, selectors, as_json, as_markdown, html_file, **kw):
+def compare(model, devices, selectors, out, html_file, **kw):
     """One model on several devices side by side: the best candidate per device and per backend, with memory,
     decode speed, time to first token and quality loss (80 % intervals)."""
     from ..calibration import load_calibration
     from ..compare import compare as build
     from ..knowledge import load_knowledge
     from ..planner import make_plan
-    from ..probe.runner import local_calibration
-    from ..render_compare import compare_markdown, compare_table
+    from ..probe.localcal import local_calibration
+    from ..render_compare import compare_markdown
     from ..resolve import resolve_device, resolve_model
 
-    if as_json and as_markdown:
-        raise click.UsageError("choose one of --json and --markdown")
     if html_file is not None:
         from ..report_html import check_html_path
 
@@ -84,17 +82,18 @@ def compare(model, devices, selectors, as_json, as_markdown, html_file, **kw):
         from ..report_html import compare_html, usable_by_unit, write_html
 
         write_html(html_file, compare_html(rep, plans, [usable_by_unit(p, kb) for p in plans]))
-    if as_json:
-        emit_json(rep)
-    elif as_markdown:
-        click.echo(compare_markdown(rep), nl=False)
-    else:
-        out = console()
-        out.print(compare_table(rep, out.width))
-        for d in rep.devices:
-            out.print(f"[bold]{d.device}[/]: {d.summary}")
-        if html_file is not None:
-            click.echo(f"wrote {html_file}", err=True)
+    out.show(rep, human=lambda r: _print_compare(r, html_file), markdown=compare_markdown)
+
+
+def _print_compare(rep, html_file: Path | None) -> None:
+    from ..render_compare import compare_table
+
+    con = console()
+    con.print(compare_table(rep, con.width))
+    for d in rep.devices:
+        con.print(f"[bold]{d.device}[/]: {d.summary}")
+    if html_file is not None:
+        click.echo(f"wrote {html_file}", err=True)
 
 
 @click.command(epilog="""\b
@@ -106,21 +105,18 @@ Examples:
 @click.option("--model", "-m", default=None, metavar="MODEL",
               help="The model the claims are checked with (default: llama-2-7b, the chapter's 7B model).")
 @click.option("--context", type=int, default=4096, show_default=True, help="Context length the KV cache is sized for.")
-@json_option
-@click.option("--markdown", "as_markdown", is_flag=True, help="Print the table as Markdown.")
-def claims(device, model, context, as_json, as_markdown):
+@output_options(markdown="Print the table as Markdown.")
+def claims(device, model, context, out):
     """The course chapter's benchmark table (llama.cpp Q4_K_M ~4 GB 2-3x, Olive INT4 60-75 % less 2-6x,
     OpenVINO INT8/INT4 50-75 % less 2-5x, QNN INT8/INT4 50-80 % less 5-15x, MLX 4-bit ~4 GB 2-4x) checked on a
     device: per row the baseline it is compared with (the same backend's FP16 on the same unit), the predicted
     memory and speed-up with 80 % intervals, and a verdict: consistent, contradicted, or not applicable (with the
     decision tree's reason)."""
     from ..claims import DEFAULT_MODEL, check_claims
-    from ..probe.runner import local_calibration
+    from ..probe.localcal import local_calibration
     from ..render_compare import claims_markdown, print_claims
     from .common import load_inputs
 
-    if as_json and as_markdown:
-        raise click.UsageError("choose one of --json and --markdown")
     cons = constraints_from({"context": context})
     kb, cal, dev, spec = load_inputs(device, model or DEFAULT_MODEL)
     from ..planner import check_request
@@ -132,12 +128,7 @@ def claims(device, model, context, as_json, as_markdown):
     cal = local_calibration(cal, dev)
     rows, _, _ = load_speed_rows(kb, kb.engines)
     rep = check_claims(dev, spec, cons, kb, cal, ratio_band(rows, cal, kb.engines))
-    if as_json:
-        emit_json(rep)
-    elif as_markdown:
-        click.echo(claims_markdown(rep), nl=False)
-    else:
-        print_claims(console(), rep)
+    out.show(rep, human=lambda r: print_claims(console(), r), markdown=claims_markdown)
 
 
 COMMANDS = [compare, claims]

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import click
 
-from .common import console, emit_json, json_option
+from .common import console
+from .output import output_options
 
 
 @click.group(epilog="""\b
@@ -18,15 +19,16 @@ def devices():
 
 @devices.command("list")
 @click.option("--class", "cls", help="Only this device class, e.g. apple_silicon, arm_sbc, snapdragon.")
-@json_option
-def devices_list(cls, as_json):
+@output_options()
+def devices_list(cls, out):
     """List the shipped device profiles."""
     from ..resolve import load_profiles
 
     profs = [p for p in load_profiles().values() if cls is None or p.class_ == cls]
-    if as_json:
-        emit_json([p.model_dump(mode="json", by_alias=True) for p in profs])
-        return
+    out.show(profs, human=_print_profiles, data=[p.model_dump(mode="json", by_alias=True) for p in profs])
+
+
+def _print_profiles(profs) -> None:
     from rich import box
     from rich.table import Table
 
@@ -45,15 +47,16 @@ def devices_list(cls, as_json):
 
 @devices.command("show")
 @click.argument("device_id", metavar="ID|PATH")
-@json_option
-def devices_show(device_id, as_json):
+@output_options()
+def devices_show(device_id, out):
     """Show one profile with its sources."""
     from ..resolve import resolve_device
 
-    p = resolve_device(device_id)
-    if as_json:
-        emit_json(p)
-        return
+    out.show(resolve_device(device_id), human=_print_yaml)
+
+
+def _print_yaml(p) -> None:
+    """A profile as the YAML a profile file holds (no empty fields)."""
     import yaml
 
     click.echo(yaml.safe_dump(p.model_dump(mode="json", by_alias=True, exclude_none=True), sort_keys=False), nl=False)
@@ -65,8 +68,8 @@ def models():
 
 
 @models.command("list")
-@json_option
-def models_list(as_json):
+@output_options()
+def models_list(out):
     """List catalogue models with their parameter counts."""
     from ..architecture import count_params
     from ..knowledge import load_knowledge
@@ -77,9 +80,10 @@ def models_list(as_json):
         pc = count_params(m)
         rows.append({"id": m.id, "architecture": m.architecture, "params_b": round(pc.total / 1e9, 3),
                      "active_params_b": round(pc.active / 1e9, 3), "hf_repo": m.hf_repo})
-    if as_json:
-        emit_json(rows)
-        return
+    out.show(rows, human=_print_models)
+
+
+def _print_models(rows) -> None:
     from ..tablefit import Col, fit
 
     # ids are copied into --model: never cut; on a narrow terminal the hub repo folds under the id
@@ -88,8 +92,8 @@ def models_list(as_json):
             Col("params B", lambda r: f"{r['params_b']:.2f}", "right"),
             Col("active B", lambda r: f"{r['active_params_b']:.2f}", "right"),
             Col("hub repo", lambda r: f"[dim]{r['hf_repo'] or '-'}[/]", fold_into="id")]
-    out = console()
-    out.print(fit(cols, rows, out.width, title=f"{len(rows)} catalogue models"))
+    con = console()
+    con.print(fit(cols, rows, con.width, title=f"{len(rows)} catalogue models"))
 
 
 @click.command(epilog="""\b
@@ -98,18 +102,12 @@ Examples:
   advisor detect --json > this-machine.yaml.json
   advisor plan --device auto --model llama-3.2-1b-instruct""")
 @click.option("--no-bandwidth", is_flag=True, help="Skip the ~1 s memory-bandwidth copy test.")
-@json_option
-def detect(no_bandwidth, as_json):
+@output_options()
+def detect(no_bandwidth, out):
     """Describe this machine as a device profile (CPU, ISA flags, RAM, measured bandwidth, GPUs, OS)."""
     from ..detect import detect_profile
 
-    p = detect_profile(measure=not no_bandwidth)
-    if as_json:
-        emit_json(p)
-        return
-    import yaml
-
-    click.echo(yaml.safe_dump(p.model_dump(mode="json", by_alias=True, exclude_none=True), sort_keys=False), nl=False)
+    out.show(detect_profile(measure=not no_bandwidth), human=_print_yaml)
 
 
 COMMANDS = [devices, models, detect]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from .common import emit_json, json_option
+from .output import Output, output_options
 
 
 @click.group()
@@ -13,8 +13,8 @@ def knowledge():
 
 
 @knowledge.command("validate", epilog="Example:\n  advisor knowledge validate --json")
-@json_option
-def validate(as_json):
+@output_options()
+def validate(out):
     """Load every YAML file, validate it, cross-check ids, check that every backend's probe module and templates
     exist, and that every number has a source: a URL, a probe measurement or a docs/policy.md section (exit 2 on
     the first problem)."""
@@ -40,18 +40,16 @@ def validate(as_json):
     unsourced = [p.id for p in profs.values() if not p.sources]
     if unsourced:
         raise KnowledgeError(f"profiles without sources: {', '.join(unsourced)}; add the spec-sheet URLs")
-    if as_json:
-        emit_json({"ok": True, **counts})
-    else:
-        click.echo("knowledge ok: " + ", ".join(f"{v if isinstance(v, int) else len(v)} {k}" for k, v in counts.items()))
+    out.show({"ok": True, **counts}, human=lambda r: click.echo(
+        "knowledge ok: " + ", ".join(f"{v if isinstance(v, int) else len(v)} {k}" for k, v in counts.items())))
 
 
 @knowledge.command("audit", epilog="Examples:\n  advisor knowledge audit\n  advisor knowledge audit --policy\n"
                    "  advisor knowledge audit --json > audit.json")
 @click.option("--policy", "only_policy", is_flag=True, help="Only numbers whose reason is a docs/policy.md section.")
 @click.option("--unsourced", "only_bad", is_flag=True, help="Only numbers without a valid source.")
-@json_option
-def audit_cmd(only_policy, only_bad, as_json):
+@output_options()
+def audit_cmd(only_policy, only_bad, out):
     """List every number in knowledge/ and profiles/ with the source that backs it."""
     from .. import audit, paths
 
@@ -60,9 +58,11 @@ def audit_cmd(only_policy, only_bad, as_json):
         facts = [f for f in facts if f.source and "docs/policy.md#" in f.source]
     if only_bad:
         facts = [f for f in facts if not f.ok]
-    if as_json:
-        emit_json([{"file": f.file, "path": f.path, "value": f.value, "source": f.source, "ok": f.ok} for f in facts])
-        return
+    out.show(facts, human=_print_facts,
+             data=[{"file": f.file, "path": f.path, "value": f.value, "source": f.source, "ok": f.ok} for f in facts])
+
+
+def _print_facts(facts) -> None:
     for f in facts:
         mark = "" if f.ok else "UNSOURCED "
         click.echo(f"{mark}{f.file}: {f.path} = {f.value!r}  <- {f.source or '(none)'}")
@@ -76,7 +76,7 @@ def diagram():
     from ..mermaid import tree_markdown
 
     tree, evidence = tree_with_evidence()
-    click.echo(tree_markdown(tree, evidence), nl=False)
+    Output("markdown").show(tree, markdown=lambda t: tree_markdown(t, evidence))
 
 
 def tree_with_evidence():
@@ -101,7 +101,7 @@ def schema(which):
     from .. import report_schemas, schemas
 
     mod = report_schemas if which in ("claims", "compare") else schemas
-    emit_json(getattr(mod, SCHEMAS[which]).model_json_schema(by_alias=True))
+    Output("json").show(getattr(mod, SCHEMAS[which]).model_json_schema(by_alias=True))
 
 
 COMMANDS = [knowledge, schema]

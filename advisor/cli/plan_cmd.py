@@ -7,8 +7,8 @@ from pathlib import Path
 import click
 
 from ..schemas import BACKEND_IDS
-from .common import (console, constraint_options, constraints_from, device_option, emit_json, given, json_option,
-                     load_inputs, model_option)
+from .common import console, constraint_options, constraints_from, device_option, given, load_inputs, model_option
+from .output import output_options
 
 
 @click.command(epilog="""\b
@@ -27,19 +27,16 @@ Examples:
 @click.option("--emit-scripts", "emit_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Write a runnable conversion/deployment folder per candidate into DIR.")
 @click.option("--force", is_flag=True, help="With --emit-scripts: replace a DIR an earlier --emit-scripts wrote (never any other folder).")
-@json_option
-@click.option("--markdown", "as_markdown", is_flag=True, help="Print the plan as Markdown.")
+@output_options(markdown="Print the plan as Markdown.")
 @click.option("--all", "show_all", is_flag=True, help="Show every candidate in the table, not only the top 12.")
 @click.option("--html", "html_file", type=click.Path(dir_okay=False, path_type=Path),
               help="Also write a self-contained HTML report (chart of every candidate, table, evidence) to FILE.")
-def plan(device, model, probe, probe_top, emit_dir, force, as_json, as_markdown, show_all, html_file, **kw):
+def plan(device, model, probe, probe_top, emit_dir, force, out, show_all, html_file, **kw):
     """Rank every (backend, quantization) candidate for a model on a device, with predicted memory, speed and
     quality (80 % intervals), the decision path, and what was eliminated and why."""
     from ..planner import make_plan
     from ..render import plan_markdown, print_plan
 
-    if as_json and as_markdown:
-        raise click.UsageError("choose one of --json and --markdown")
     if force and emit_dir is None:
         raise click.UsageError("--force only applies with --emit-scripts DIR; add it or drop --force")
     if given("probe_top") and not probe:
@@ -50,13 +47,13 @@ def plan(device, model, probe, probe_top, emit_dir, force, as_json, as_markdown,
         check_html_path(html_file)
     cons = constraints_from(kw)
     kb, cal, dev, spec = load_inputs(device, model)
-    from ..probe.runner import local_calibration
+    from ..probe.localcal import local_calibration
 
     result = make_plan(dev, spec, cons, kb, local_calibration(cal, dev))
     if probe:
         from ..probe.replan import probe_and_replan
 
-        result = probe_and_replan(result, kb, cal, top=probe_top, progress=not as_json)
+        result = probe_and_replan(result, kb, cal, top=probe_top, progress=out.progress)
     if emit_dir is not None:
         from ..emit import emit_plan_scripts
 
@@ -71,12 +68,7 @@ def plan(device, model, probe, probe_top, emit_dir, force, as_json, as_markdown,
         from ..report_html import plan_html, usable_by_unit, write_html
 
         write_html(html_file, plan_html(result, usable_by_unit(result, kb)))
-    if as_json:
-        emit_json(result)
-    elif as_markdown:
-        click.echo(plan_markdown(result), nl=False)
-    else:
-        print_plan(console(), result, None if show_all else 12)
+    out.show(result, human=lambda r: print_plan(console(), r, None if show_all else 12), markdown=plan_markdown)
 
 
 @click.command(epilog="""\b
@@ -93,22 +85,18 @@ Examples:
 @click.option("--gen-tokens", type=int, default=128, show_default=True)
 @click.option("--workload", metavar="chat|rag|summarize|code",
               help="Preset prompt and generated tokens; --prompt-tokens/--gen-tokens override it.")
-@json_option
-def predict(device, model, backend, quant, compute, as_json, **kw):
+@output_options()
+def predict(device, model, backend, quant, compute, out, **kw):
     """Predict memory, decode/prefill speed and quality loss for one backend and quantization."""
     from ..planner import predict_one
     from ..render import candidate_detail
 
-    from ..probe.runner import local_calibration
+    from ..probe.localcal import local_calibration
 
     cons = constraints_from(kw)
     kb, cal, dev, spec = load_inputs(device, model)
     cand = predict_one(dev, spec, backend.lower(), quant, cons, kb, local_calibration(cal, dev), compute)
-    if as_json:
-        emit_json(cand)
-    else:
-        for line in candidate_detail(cand):
-            click.echo(line)
+    out.show(cand, human=lambda c: [click.echo(line) for line in candidate_detail(c)])
 
 
 @click.command(epilog="""\b
@@ -118,8 +106,8 @@ Examples:
 @device_option
 @model_option
 @constraint_options
-@json_option
-def explain(device, model, as_json, **kw):
+@output_options()
+def explain(device, model, out, **kw):
     """Show the decision-tree path for a device and model: every branch taken, every admitted route, every
     eliminated backend with its reason."""
     from ..decide import decide
@@ -136,19 +124,20 @@ def explain(device, model, as_json, **kw):
                     "quants": list(r.quants)} for r in dec.routes],
         "eliminated": [e.model_dump() for e in dec.eliminated],
     }
-    if as_json:
-        emit_json(data)
-        return
-    out = console()
-    out.print(f"[bold]{spec.name or spec.id}[/] on [bold]{dev.name}[/] — branch [cyan]{dec.branch}[/]")
+    out.show(dec, human=lambda d: _print_decision(d, spec, dev), data=data)
+
+
+def _print_decision(dec, spec, dev) -> None:
+    con = console()
+    con.print(f"[bold]{spec.name or spec.id}[/] on [bold]{dev.name}[/] — branch [cyan]{dec.branch}[/]")
     for i, step in enumerate(dec.path, 1):
-        out.print(f"  {i}. {step}")
-    out.print("[bold]admitted[/]")
+        con.print(f"  {i}. {step}")
+    con.print("[bold]admitted[/]")
     for r in dec.routes:
-        out.print(f"  [green]+[/] {r.backend}/{r.compute}: {r.reason} ({len(r.quants)} quantizations)")
-    out.print("[bold]eliminated[/]")
+        con.print(f"  [green]+[/] {r.backend}/{r.compute}: {r.reason} ({len(r.quants)} quantizations)")
+    con.print("[bold]eliminated[/]")
     for e in dec.eliminated:
-        out.print(f"  [red]-[/] {e.backend}: {e.reason} [dim]({e.rule})[/]")
+        con.print(f"  [red]-[/] {e.backend}: {e.reason} [dim]({e.rule})[/]")
 
 
 COMMANDS = [plan, predict, explain]

@@ -5,7 +5,8 @@ from __future__ import annotations
 import click
 
 from ..schemas import BACKEND_IDS
-from .common import console, emit_json, json_option
+from .common import console
+from .output import output_options
 
 
 @click.command(epilog="""\b
@@ -30,13 +31,15 @@ Examples:
               help="Kill the probe when its processes' RSS exceeds this.")
 @click.option("--aihub-device", metavar="NAME", help="With --backend qnn: measure on this Qualcomm AI Hub device "
               "(quantize + compile + profile jobs; needs a token, see docs/sweep.md).")
-@json_option
-def probe(backend, quant, model, threads, prompt_tokens, gen_tokens, timeout_s, mem_cap_gib, aihub_device, as_json):
+@output_options()
+def probe(backend, quant, model, threads, prompt_tokens, gen_tokens, timeout_s, mem_cap_gib, aihub_device, out):
     """Quantize a probe model with one backend and measure it here: file size, conversion and load time, peak
     RSS, prefill/decode tokens/s, and quality against the FP32 reference (KL, top-1, perplexity). Runs in a
     subprocess with a timeout and a memory cap; the result is stored (`advisor measurements list`)."""
     from ..errors import ProbeFailed
-    from ..probe.runner import _progress, check_request, default_threads, require_backend, run_probe
+    from ..probe.progress import progress_steps
+    from ..probe.request import check_request, default_threads, require_backend
+    from ..probe.runner import run_probe
     from ..probe.spec import ProbeRequest
 
     backend = backend.lower()
@@ -56,7 +59,7 @@ def probe(backend, quant, model, threads, prompt_tokens, gen_tokens, timeout_s, 
         from ..probe.models import resolve
 
         resolve(model)  # bad folders fail here with exit 2, before any subprocess
-    with _progress(not as_json) as step:
+    with progress_steps(out.progress) as step:
         if aihub_device is not None:
             from ..probe import store
             from ..probe.aihub import hub_probe
@@ -65,18 +68,19 @@ def probe(backend, quant, model, threads, prompt_tokens, gen_tokens, timeout_s, 
             res = store.save(res)
         else:
             res = run_probe(req, step=step)
-    if as_json:
-        emit_json(res)
-    else:
-        from ..probe.report import result_table
-
-        console().print(result_table(res))
-        for n in res.measured.notes:
-            click.echo(f"note: {n}")
-        if res.measured.method:
-            click.echo(f"method: {res.measured.method}")
+    out.show(res, human=_print_probe)
     if not res.ok:
         raise ProbeFailed(f"probe {backend} {q} failed: {res.reason}")
+
+
+def _print_probe(res) -> None:
+    from ..probe.report import result_table
+
+    console().print(result_table(res))
+    for n in res.measured.notes:
+        click.echo(f"note: {n}")
+    if res.measured.method:
+        click.echo(f"method: {res.measured.method}")
 
 
 @click.group(epilog="""\b
@@ -92,18 +96,20 @@ def measurements():
 @measurements.command("list")
 @click.option("--backend", type=click.Choice(BACKEND_IDS, case_sensitive=False), help="Only this backend.")
 @click.option("--all-machines", is_flag=True, help="Include probes stored from other machines.")
-@json_option
-def measurements_list(backend, all_machines, as_json):
+@output_options()
+def measurements_list(backend, all_machines, out):
     """List stored probes for this machine, newest last."""
     from ..probe import store
     from ..probe.env import fingerprint
 
     rows = [r for r in store.load(None if all_machines else fingerprint()) if not backend or r.backend == backend.lower()]
-    if as_json:
-        emit_json([store.flat(r) for r in rows])
-        return
+    out.show(rows, human=_print_measurements, data=[store.flat(r) for r in rows])
+
+
+def _print_measurements(rows) -> None:
     from rich.table import Table
 
+    from ..probe import store
     from ..render import num
 
     t = Table(title=f"{len(rows)} stored probes ({store.db_path()})")
@@ -120,36 +126,28 @@ def measurements_list(backend, all_machines, as_json):
 
 
 @measurements.command("export")
-@click.option("--csv", "as_csv", is_flag=True, help="CSV (one row per probe, flat columns).")
+@output_options(csv="CSV (one row per probe, flat columns).", default="json")
 @click.option("--all-machines", is_flag=True, help="Include probes stored from other machines.")
-@json_option
-def measurements_export(as_csv, all_machines, as_json):
+def measurements_export(all_machines, out):
     """Write every stored probe to stdout: full JSON (default, with environment) or flat CSV."""
     from ..probe import store
     from ..probe.env import fingerprint
 
-    if as_csv and as_json:
-        raise click.UsageError("choose one of --json and --csv")
     rows = store.load(None if all_machines else fingerprint())
-    if as_csv:
-        click.echo(store.to_csv(rows), nl=False)
-    else:
-        emit_json([r.model_dump(mode="json") for r in rows])
+    out.show(rows, csv=store.to_csv, data=[r.model_dump(mode="json") for r in rows])
 
 
 @measurements.command("check")
-@json_option
-def measurements_check(as_json):
+@output_options()
+def measurements_check(out):
     """Check the store's integrity (SQLite's own check; every sweep key points to one stored probe). Exit 1 when
     something is wrong."""
     from ..errors import AdvisorError
     from ..probe import store
 
     problems = store.check()
-    if as_json:
-        emit_json({"store": str(store.db_path()), "ok": not problems, "problems": problems})
-    elif not problems:
-        click.echo(f"ok: {store.db_path()}")
+    out.show({"store": str(store.db_path()), "ok": not problems, "problems": problems},
+             human=lambda r: None if problems else click.echo(f"ok: {r['store']}"))
     if problems:
         raise AdvisorError(f"measurement store {store.db_path()}: {'; '.join(problems)}; move it aside to start a "
                            "new one")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from .common import emit_json, json_option
+from .output import output_options
 
 
 @click.command(epilog="""\b
@@ -26,7 +26,7 @@ Rerunning the same command skips the cells already in DIR (add --retry-failed to
               help="Profile ids, profile files, class:NAME, `all` (every shipped profile) or auto. Repeatable.")
 @click.option("--backends", "backends", multiple=True, metavar="B[,B...]", help="Only these backends.")
 @click.option("--quants", "quants", multiple=True, metavar="Q[,Q...]", help="Only these quantizations.")
-@click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path),
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="Folder for sweep.csv, sweep.jsonl, probes.jsonl (created; reused to resume).")
 @click.option("--context", type=click.IntRange(2, 10_000_000), default=4096, show_default=True,
               help="Context length the KV cache is sized for.")
@@ -43,9 +43,9 @@ Rerunning the same command skips the cells already in DIR (add --retry-failed to
               "device (needs a token).")
 @click.option("--retry-failed", is_flag=True, help="Redo cells and probes that failed in an earlier run.")
 @click.option("--no-progress", is_flag=True, help="No progress bar on stderr.")
-@json_option
-def sweep(models, devices, backends, quants, out, context, workers, probe, ray_address, probe_workers, threads,
-          timeout_s, aihub_device, retry_failed, no_progress, as_json):
+@output_options()
+def sweep(models, devices, backends, quants, out_dir, context, workers, probe, ray_address, probe_workers, threads,
+          timeout_s, aihub_device, retry_failed, no_progress, out):
     """Plan many models on many devices into one table (DIR/sweep.csv, one row per model x device x candidate,
     and DIR/sweep.jsonl), in parallel; with --probe, measure the candidates this machine (or a Ray cluster) can
     run and store them with the other probes. Bad cells become rows with their reason; a rerun resumes."""
@@ -84,16 +84,17 @@ def sweep(models, devices, backends, quants, out, context, workers, probe, ray_a
         aihub.require_token()  # exit 3 before any file is written
     mods = resolve_models(split(models, "--models"), kb)
     devs = resolve_devices(split(devices, "--devices"))
-    req = SweepRequest(models=mods, devices=devs, out=out, backends=bks, quants=qs,
+    req = SweepRequest(models=mods, devices=devs, out=out_dir, backends=bks, quants=qs,
                        constraints={"context": context, "prompt_tokens": min(512, context // 2),
                                     "gen_tokens": min(128, max(1, context // 4))},
                        workers=workers or os.cpu_count() or 1, probe=probe, ray=ray_address,
                        probe_workers=probe_workers, threads=threads, probe_timeout_s=timeout_s,
                        retry_failed=retry_failed, aihub_device=aihub_device)
-    summary = run_sweep(req, progress=not (as_json or no_progress))
-    if as_json:
-        emit_json(summary.__dict__)
-        return
+    summary = run_sweep(req, progress=out.progress and not no_progress)
+    out.show(summary, human=lambda s: _print_summary(s, probe), data=summary.__dict__)
+
+
+def _print_summary(summary, probe: bool) -> None:
     click.echo(f"{summary.rows} rows from {summary.cells} cells ({summary.planned} planned, {summary.skipped} "
                f"already done, {summary.errors} error rows) -> {summary.csv}")
     if probe:

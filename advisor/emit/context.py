@@ -63,7 +63,8 @@ def candidate_context(plan: Plan, cand: Candidate, rank: int) -> dict:
     ctx: dict = {"plan": plan, "cand": cand, "rank": rank, "folder": folder, "dev": dev, "model": model,
                  "run": run, "settings": settings, "extra_json": {}, "title": f"{model.name or model.id}: "
                  f"{cand.backend} {cand.quant} on {dev.name} ({cand.compute})",
-                 "model_hint": f"./{model.id}", "gen_options": emit.gen_options}
+                 "model_hint": f"./{model.id}", "gen_options": emit.gen_options,
+                 "local_report": emit.local_report}
     backend = backend_values(plan, cand, emit.context)
     ctx["extra_json"].update(backend.pop("extra_json", {}))
     settings[cand.backend] = backend

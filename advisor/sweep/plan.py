@@ -70,7 +70,7 @@ def _init(cons_json: dict, backends: list[str] | None, quants: list[str] | None)
 
 
 def _calibration(dev):
-    from ..probe.runner import local_calibration
+    from ..probe.localcal import local_calibration
 
     local = _STATE["local"]
     if dev.id not in local:

@@ -16,7 +16,7 @@ def probe_phase(req, jr, models: dict, summary, progress: bool) -> set[str]:
     """Run the missing probe jobs; returns the sweep models that got a new measurement (to re-plan)."""
     from ..probe import models as pmodels
     from ..probe import store
-    from ..probe.runner import default_threads
+    from ..probe.request import default_threads
     from .run import _progress
 
     jobs = jobs_from(jr.rows(), models, req.aihub_device)

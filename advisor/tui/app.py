@@ -138,7 +138,7 @@ def build_app(library: Library | None = None, detect: Callable[[], DeviceProfile
 def _recalibrated(cal: Calibration, device) -> Calibration:
     """Stored probes recalibrate, as in `advisor plan`; without the probe package the shipped calibration."""
     try:
-        from ..probe.runner import local_calibration
+        from ..probe.localcal import local_calibration
     except ImportError:
         return cal
     return local_calibration(cal, device)

@@ -54,19 +54,21 @@ def test_local_quality_correction_changes_the_prediction_and_says_so():
 
 
 def test_speed_corrections_only_for_this_machine(tmp_path, monkeypatch):
-    from advisor.probe import runner, store
+    from advisor.probe import store
+    from advisor.probe.env import fingerprint
+    from advisor.probe.localcal import local_calibration
 
     monkeypatch.setenv("ADVISOR_DATA_DIR", str(tmp_path))
     db = store.db_path()
     r = probe(backend="llamacpp", quant="Q8_0", ppl=0.03, ppl_pred=0.03)
-    r = r.model_copy(update={"env": {"fingerprint": runner.fingerprint()}})
+    r = r.model_copy(update={"env": {"fingerprint": fingerprint()}})
     store.save(r, db)
     base = load_calibration()
     pi = resolve_device("raspberry-pi-5-8gb")
-    assert not any(k.startswith("decode:") for k in runner.local_calibration(base, pi).local)
+    assert not any(k.startswith("decode:") for k in local_calibration(base, pi).local)
     from advisor.detect import detect_profile
 
-    here = runner.local_calibration(base, detect_profile(measure=False))
+    here = local_calibration(base, detect_profile(measure=False))
     assert here.local.get("decode:llamacpp-cpu", 0) > 0
 
 

@@ -82,7 +82,7 @@ def test_worker_sigkilled_mid_run(probe_cache, tiny_hf):
 def test_time_and_memory_caps_in_probe_plan(probe_cache, tiny_hf, cap, why):
     from advisor.cli.common import load_inputs
     from advisor.planner import make_plan
-    from advisor.probe.runner import probe_plan
+    from advisor.probe.replan import probe_plan
     from advisor.schemas import Constraints
 
     cache, root = probe_cache

@@ -12,7 +12,8 @@ import pytest
 from advisor.probe import store
 from advisor.probe.isolate import MAX_STRETCH, STALL_CPU, Usage, _Meter, stall_window, timeout_verdict
 from advisor.probe.recalibrate import corrections
-from advisor.probe.runner import BUSY_SHARE, load_note, measurement
+from advisor.probe.replan import measurement
+from advisor.probe.runner import BUSY_SHARE, load_note
 from conftest_probe import result as _res
 
 

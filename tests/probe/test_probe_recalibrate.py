@@ -3,7 +3,7 @@ import math
 from advisor.calibration import load_calibration
 from advisor.probe import store
 from advisor.probe.recalibrate import PRIOR, corrections
-from advisor.probe.runner import local_calibration
+from advisor.probe.localcal import local_calibration
 from conftest_probe import result as _res
 
 
@@ -36,7 +36,7 @@ def test_plan_basis_names_the_correction(cli):
     r = cli("predict", "--device", "raspberry-pi-5-8gb", "--model", "llama-3.2-1b-instruct", "--backend", "llamacpp",
             "--quant", "Q4_0", "--json")
     assert r.code == 0 and "local correction" not in r.out  # another device: this machine's speeds do not apply
-    from advisor.probe.runner import local_calibration as lc
+    from advisor.probe.localcal import local_calibration as lc
     from advisor.planner import predict_one
     from advisor.cli.common import load_inputs
     from advisor.schemas import Constraints

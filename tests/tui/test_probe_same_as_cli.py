@@ -13,7 +13,7 @@ import pytest
 from advisor.cli.common import load_inputs
 from advisor.planner import make_plan
 from advisor.probe.models import resolve
-from advisor.probe.runner import local_calibration
+from advisor.probe.localcal import local_calibration
 from advisor.schemas import Constraints
 from advisor.tui.plan import PlanScreen
 
