@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import sys
 import click
 
 from ..errors import InputError
@@ -23,17 +21,6 @@ def console(stderr: bool = False):
             raise BrokenPipeError
 
     return _Console(stderr=stderr, highlight=False, soft_wrap=False, width=terminal_width())
-
-
-def emit_json(obj) -> None:
-    """Data on stdout as JSON (pydantic models or plain objects)."""
-    if hasattr(obj, "model_dump"):
-        obj = obj.model_dump(mode="json", by_alias=True)
-    sys.stdout.write(json.dumps(obj, indent=2) + "\n")
-
-
-def json_option(f):
-    return click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON on stdout.")(f)
 
 
 def device_option(f):
