@@ -68,6 +68,17 @@ def test_a_crash_that_ends_the_app_exits_non_zero(cli, monkeypatch):
         def run(self):
             return None
 
+    import advisor.cli.tui_cmd as tui_cmd
+
     monkeypatch.setattr(tui_app, "build_app", lambda *a, **k: Crashed())
+    monkeypatch.setattr(tui_cmd, "interactive", lambda: True)  # as in a terminal
     r = cli("tui")
     assert r.code == 1 and "tui" in r.err and r.err.count("\n") == 1, r.err
+
+
+def test_tui_without_a_terminal_is_one_line_and_exit_2(sh):
+    """`advisor tui | less` or from a script used to write escape codes into the pipe and wait for keys forever."""
+    r = sh("tui", timeout=120)
+    assert r.code == 2, (r.code, r.err)
+    assert r.err.count("\n") == 1 and "terminal" in r.err and "Traceback" not in r.err
+    assert r.out == ""
