@@ -59,16 +59,22 @@ def _copy_knowledge(tmp_path: Path) -> Path:
     return folder
 
 
-def test_snapshot_is_used_and_equals_a_fresh_load(tmp_path, monkeypatch):
+def _counted_knowledge(tmp_path, monkeypatch):
+    """A private cache and knowledge folder, and a build that counts how often it really loads the YAML."""
     monkeypatch.setenv("ADVISOR_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.delenv("ADVISOR_NO_SNAPSHOT", raising=False)
     folder = _copy_knowledge(tmp_path)
-    builds = []
+    builds: list[int] = []
 
     def build():
         builds.append(1)
         return load_knowledge_from(folder)
 
+    return folder, build, builds
+
+
+def test_snapshot_is_used_and_equals_a_fresh_load(tmp_path, monkeypatch):
+    folder, build, builds = _counted_knowledge(tmp_path, monkeypatch)
     first = snapshot.cached(build, folder)
     second = snapshot.cached(build, folder)
     assert builds == [1], "the second load must come from the snapshot"
@@ -79,14 +85,7 @@ def test_snapshot_is_used_and_equals_a_fresh_load(tmp_path, monkeypatch):
 
 
 def test_any_change_to_the_sources_rebuilds(tmp_path, monkeypatch):
-    monkeypatch.setenv("ADVISOR_CACHE_DIR", str(tmp_path / "cache"))
-    folder = _copy_knowledge(tmp_path)
-    builds = []
-
-    def build():
-        builds.append(1)
-        return load_knowledge_from(folder)
-
+    folder, build, builds = _counted_knowledge(tmp_path, monkeypatch)
     before = snapshot.cached(build, folder)
     mem = folder / "memory.yaml"
     mem.write_text(mem.read_text() + "\n# an edit\n")
