@@ -18,10 +18,14 @@ CLI_DIR = Path(__file__).resolve().parents[2] / "advisor" / "cli"
 
 
 def _commands(cmd: click.Command, path: str = "advisor"):
+    """Every command, the lazily loaded ones too (list_commands/get_command, not the .commands loaded so far)."""
     yield path, cmd
     if isinstance(cmd, click.Group):
-        for name, sub in sorted(cmd.commands.items()):
-            yield from _commands(sub, f"{path} {name}")
+        ctx = click.Context(cmd)
+        for name in cmd.list_commands(ctx):
+            sub = cmd.get_command(ctx, name)
+            if sub is not None:
+                yield from _commands(sub, f"{path} {name}")
 
 
 def test_every_command_with_json_goes_through_the_output_object():
