@@ -19,7 +19,9 @@ stop_load() {
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
   for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
 }
-trap stop_load EXIT INT TERM
+trap stop_load EXIT
+trap 'exit 130' INT   # stop the remaining runs too (a trap that only cleaned up would let the loop go on)
+trap 'exit 143' TERM
 
 for ((i = 0; i < BUSY; i++)); do
   "$PY" -c 'while True: pass' &
