@@ -143,7 +143,10 @@ def test_full_disk_under_the_store_keeps_the_measurement(probe_cache, tmpfs):
 def test_ctrl_c_kills_the_worker_and_cleans_up(probe_cache):
     cache, root = probe_cache
     argv = advisor_cmd("probe", "--backend", "llamacpp", "--quant", "Q8_0", "--model", "tiny", "--json")
-    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+    # as in a terminal: a shell that started the suite in the background (`cmd &`) passes SIGINT on as *ignored*,
+    # which Python then honours (the advisor would rightly carry on, as under nohup)
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     wait_for_worker(str(root), "convert", proc)
     proc.send_signal(signal.SIGINT)  # what Ctrl-C sends to the foreground group; the worker has its own session
     out, err = proc.communicate(timeout=60)

@@ -25,7 +25,9 @@ def test_one_probe_cell_on_the_local_pool(cli, tmp_path):
     assert listed[0]["node"] and listed[0]["cpu"]
     (row,) = list(csv.DictReader((out / "sweep.csv").open()))
     assert row["probe_ok"] == "True" and int(row["probe_id"]) == listed[0]["id"]
-    assert row["decode_tokens_per_s_evidence"] == "measured-here"  # re-planned with the new local calibration
+    # re-planned with the new local calibration; a probe timed on a busy machine does not recalibrate (by design)
+    expected = "engine" if listed[0]["under_load"] else "measured-here"
+    assert row["decode_tokens_per_s_evidence"] == expected, listed[0]
 
     (out / "probes.jsonl").unlink()  # a driver killed after storing, before journaling: the store has the key
     again = cli(*args)
