@@ -15,7 +15,7 @@ Examples:
 @click.option("--check", is_flag=True, help="Exit 1 if the shipped file differs from a rebuild.")
 @output_options()
 def calibrate(rebuild, check, out):
-    """Fit the speed, quality and size predictors on the public measurements (deterministic, offline, seconds)."""
+    """Fit the speed, quality and size predictors on the public measurements (deterministic, offline; about a minute of both cores on a 2-core machine)."""
     from .. import fit, paths
 
     if rebuild == check:
