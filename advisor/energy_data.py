@@ -28,7 +28,7 @@ class Band(Strict):
         """low <= value <= high (else every energy interval built on it fails deep inside a plan)."""
         mid = self.value if self.value is not None else self.low
         if not self.low <= mid <= self.high:
-            raise ValueError(f"needs low <= value <= high, got low {self.low:g}, value {self.value}, high {self.high:g}")
+            raise ValueError(f"needs low <= value <= high, got low {self.low:g}, value {self.value}, high {self.high:g}; put them in that order")
         return self
 
 

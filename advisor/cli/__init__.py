@@ -52,8 +52,9 @@ class LazyGroup(click.Group):
 
     def load_all(self) -> MutableMapping[str, click.Command]:
         """Every command, imported (docs, tests)."""
-        for name in self.list_commands(click.Context(self)):
-            self.get_command(click.Context(self), name)
+        ctx = click.Context(self)
+        for name in self.list_commands(ctx):
+            self.get_command(ctx, name)
         return self.commands
 
 

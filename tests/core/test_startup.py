@@ -33,7 +33,7 @@ def test_every_command_module_is_in_the_lazy_table():
 
 
 def _modules_after(*argv: str, env: dict | None = None) -> set[str]:
-    code = ("import sys, runpy; sys.argv = ['advisor', *sys.argv[1:]]\n"
+    code = ("import sys\n"
             "from advisor.cli import main\n"
             "rc = main(sys.argv[1:])\n"
             "sys.stderr.write('\\nMODULES ' + ' '.join(sorted(sys.modules)) + '\\n'); raise SystemExit(rc)")
