@@ -16,11 +16,8 @@ with `keep=True` (an id people copy) is never cut, folded or dropped.
 from __future__ import annotations
 
 import io
-
-from typing import Literal
-
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, Literal
 
 Cell = Callable[[Any], str]
 
@@ -69,11 +66,25 @@ def _headers(layout: Layout) -> list[tuple[Col, str]]:
     return shown
 
 
-def build(layout: Layout, rows: list[Any], **table_kw):
+def _table_kw(table_kw: dict) -> dict:
     from rich import box
+
+    return {"box": box.SIMPLE_HEAD, "pad_edge": False, "padding": (0, 1), "collapse_padding": True, **table_kw}
+
+
+def _gap(table_kw: dict) -> int:
+    """Columns rich always puts between two columns: the rule of a boxed table, and the left column's right padding
+    (collapsing and `pad_edge` only ever take the left padding or the table's outer edges)."""
+    from rich.padding import Padding
+
+    kw = _table_kw(table_kw)
+    return (1 if kw["box"] is not None else 0) + Padding.unpack(kw["padding"])[1]
+
+
+def build(layout: Layout, rows: list[Any], **table_kw):
     from rich.table import Table
 
-    kw = {"box": box.SIMPLE_HEAD, "pad_edge": False, "padding": (0, 1), "collapse_padding": True, **table_kw}
+    kw = _table_kw(table_kw)
     if layout.dropped:
         note = "not shown at this width: " + ", ".join(layout.dropped) + " (widen the terminal, or --markdown/--json)"
         kw["caption"] = f"{kw['caption']}; {note}" if kw.get("caption") else note
@@ -101,11 +112,34 @@ def natural_width(table, width: int) -> int:
         table.caption, table.title = saved
 
 
+def least_width(layout: Layout, rows: list[Any], gap: int = 0) -> int:
+    """A lower bound of the layout's width: its widest cell line per column plus `gap` between columns (see
+    `_gap`). Cheap (rich measures a whole table in ~10x the time), so layouts that cannot fit are skipped without
+    building them."""
+    from rich.cells import cell_len
+    from rich.text import Text
+
+    def w(s: str) -> int:
+        try:  # as rich shows a str cell: markup and :emoji: codes rendered
+            return max(cell_len(Text.from_markup(line).plain) for line in s.split("\n"))
+        except Exception:  # noqa: BLE001  # not valid markup: 0 is still a lower bound
+            return 0
+
+    heads = _headers(layout)
+    widest = [max(0 if layout.compact else c.min_width, w(h)) for c, h in heads]
+    for r in rows:
+        widest = [max(a, w(cell)) for a, cell in zip(widest, _cells(layout, r))]
+    return sum(widest) + gap * max(len(widest) - 1, 0)
+
+
 def fit(cols: list[Col], rows: list[Any], width: int | None, **table_kw):
     """The first layout, from wide to compact to fewer columns, whose table fits `width` (None: no limit)."""
     layouts = [Layout(cols), Layout(cols, folded=True), Layout(cols, folded=True, compact=True)]
+    gap = _gap(table_kw)
     table = None
     for lay in layouts:
+        if width is not None and lay is not layouts[-1] and least_width(lay, rows, gap) > width:
+            continue
         table = build(lay, rows, **table_kw)
         if width is None or natural_width(table, width) <= width:
             return table
@@ -115,6 +149,8 @@ def fit(cols: list[Col], rows: list[Any], width: int | None, **table_kw):
     for c in droppable:
         lay = Layout([x for x in lay.cols if x is not c and x.fold_into != c.header], folded=True, compact=True,
                      dropped=[*lay.dropped, c.header])
+        if c is not droppable[-1] and least_width(lay, rows, gap) > width:  # type: ignore[operator]  # set past the loop above
+            continue
         table = build(lay, rows, **table_kw)
         if natural_width(table, width) <= width:  # type: ignore[arg-type,operator]  # width is set past the loop above
             break

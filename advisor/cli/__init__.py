@@ -69,15 +69,16 @@ def cli() -> None:
 def main(argv: list[str] | None = None) -> int:
     """Entry point: exit 0 ok, 2 bad input, 3 backend missing, 1 unexpected. ADVISOR_DEBUG=1 adds the traceback
     but never changes the exit code."""
-    import os
     import sys
 
     from .streams import Terminated, debug_enabled, on_termination, prepare_streams, require_stdout, silence_stdout
 
-    # The advisor uses no pydantic plugins; without this, pydantic reads the entry points of every installed
-    # distribution (~150 with the backends) the first time it builds a model, ~20 ms of each command's start-up.
-    # A user who sets the variable (to load a plugin on purpose) keeps their setting.
-    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
+    # The advisor uses no pydantic plugins; without this, pydantic imports importlib.metadata and reads the entry
+    # points of every installed distribution (~150 with the backends) the first time it builds a model, ~50 ms of
+    # each command's start-up. A user who sets the variable (to load a plugin on purpose) keeps their setting.
+    from .quickstart import skip_pydantic_plugin_scan
+
+    skip_pydantic_plugin_scan()
 
     debug = debug_enabled()
     prepare_streams()

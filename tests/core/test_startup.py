@@ -49,8 +49,42 @@ def test_plan_imports_neither_the_other_commands_nor_numpy(tmp_path):
     mods = _modules_after("plan", "-d", "raspberry-pi-5-8gb", "-m", "llama-3.2-1b-instruct", "--json", env=env)
     assert "advisor.cli.plan_cmd" in mods
     heavy = {"advisor.cli.tui_cmd", "advisor.cli.sweep_cmd", "advisor.cli.probe_cmd", "textual", "numpy", "ray",
-             "matplotlib"}
+             "matplotlib", "importlib.metadata"}
     assert not heavy & mods, sorted(heavy & mods)
+
+
+def _run_py(code: str, env: dict) -> str:
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=300,
+                       env={k: v for k, v in {**os.environ, **env}.items() if v is not None})
+    assert p.returncode == 0, p.stderr[-2000:]
+    return p.stdout.strip()
+
+
+_VALIDATE = ("import sys\n"
+             "from advisor.cli.quickstart import skip_pydantic_plugin_scan\n"
+             "shortcut = skip_pydantic_plugin_scan()\n"
+             "from pydantic import BaseModel\n"
+             "class M(BaseModel):\n"
+             "    x: int\n"
+             "assert M.model_validate({'x': '3'}).x == 3\n"
+             "print(shortcut, 'importlib.metadata' in sys.modules)\n")
+
+
+def test_pydantic_builds_validators_without_the_plugin_scan():
+    """The CLI's shortcut loader: validators build and validate, and importlib.metadata is never imported."""
+    assert _run_py(_VALIDATE, {"PYDANTIC_DISABLE_PLUGINS": None}) == "True False"
+
+
+def test_a_user_who_asks_for_plugins_gets_pydantics_own_loader():
+    assert _run_py(_VALIDATE, {"PYDANTIC_DISABLE_PLUGINS": "some_plugin"}) == "False True"
+    code = ("import os\n"
+            "from advisor.cli.quickstart import skip_pydantic_plugin_scan, LOADER\n"
+            "import sys\n"
+            "assert skip_pydantic_plugin_scan()\n"
+            "os.environ['PYDANTIC_DISABLE_PLUGINS'] = 'x'  # turned on later: the real loader answers\n"
+            "stub = sys.modules[LOADER]\n"
+            "print(stub.PYDANTIC_ENTRY_POINT_GROUP, list(stub.get_plugins()))\n")
+    assert _run_py(code, {"PYDANTIC_DISABLE_PLUGINS": None}) == "pydantic []"
 
 
 def _copy_knowledge(tmp_path: Path) -> Path:

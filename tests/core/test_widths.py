@@ -57,3 +57,25 @@ def test_list_ids_are_never_cut_at_80_columns(cli, monkeypatch, what):
     assert max(cell_len(line) for line in r.out.splitlines()) <= 80
     missing = [i for i in ids if i not in words]
     assert not missing, r.out
+
+
+@pytest.mark.parametrize("device", PROFILES[::4])
+def test_the_cheap_lower_bound_never_exceeds_the_measured_width(device):
+    """tablefit skips a layout when its lower bound is over the width: the bound must never be above what rich
+    measures, or a layout that fits would be skipped for a denser one."""
+    from advisor.calibration import load_calibration
+    from advisor.knowledge import load_knowledge
+    from advisor.planner import make_plan
+    from advisor.render import plan_columns
+    from advisor.schemas import Constraints
+    from advisor.tablefit import Layout, _gap, build, least_width, natural_width
+
+    kb = load_knowledge()
+    plan = make_plan(load_profiles()[device], kb.models[MODEL], Constraints(), kb, load_calibration())
+    cols, rows = plan_columns(), plan.candidates
+    layouts = [Layout(cols), Layout(cols, folded=True), Layout(cols, folded=True, compact=True),
+               Layout(cols[:-2], folded=True, compact=True)]
+    for kw in ({}, {"box": None}, {"padding": (0, 2)}, {"padding": 0}):
+        for lay in layouts:
+            bound = least_width(lay, rows, _gap(kw))
+            assert 0 < bound <= natural_width(build(lay, rows, **kw), 200), (kw, lay.folded, lay.compact)
