@@ -132,29 +132,30 @@ def least_width(layout: Layout, rows: list[Any], gap: int = 0) -> int:
     return sum(widest) + gap * max(len(widest) - 1, 0)
 
 
+def _layouts(cols: list[Col]) -> list[Layout]:
+    """Every layout to try, from wide to compact to fewer columns (highest `drop` first)."""
+    out = [Layout(cols), Layout(cols, folded=True), Layout(cols, folded=True, compact=True)]
+    for c in sorted((c for c in cols if c.drop is not None and not c.keep and not c.fold_into),
+                    key=lambda c: -(c.drop or 0)):
+        last = out[-1]
+        out.append(Layout([x for x in last.cols if x is not c and x.fold_into != c.header], folded=True,
+                          compact=True, dropped=[*last.dropped, c.header]))
+    return out
+
+
 def fit(cols: list[Col], rows: list[Any], width: int | None, **table_kw):
-    """The first layout, from wide to compact to fewer columns, whose table fits `width` (None: no limit)."""
-    layouts = [Layout(cols), Layout(cols, folded=True), Layout(cols, folded=True, compact=True)]
+    """The first layout whose table fits `width` (None: no limit), else the densest one."""
+    layouts = _layouts(cols)
+    if width is None:
+        return build(layouts[0], rows, **table_kw)
     gap = _gap(table_kw)
-    table = None
-    for lay in layouts:
-        if width is not None and lay is not layouts[-1] and least_width(lay, rows, gap) > width:
+    for lay in layouts[:-1]:
+        if least_width(lay, rows, gap) > width:  # cannot fit: not worth rich's measurement
             continue
         table = build(lay, rows, **table_kw)
-        if width is None or natural_width(table, width) <= width:
+        if natural_width(table, width) <= width:
             return table
-    lay = layouts[-1]
-    droppable = sorted((c for c in cols if c.drop is not None and not c.keep and not c.fold_into),
-                       key=lambda c: -(c.drop or 0))
-    for c in droppable:
-        lay = Layout([x for x in lay.cols if x is not c and x.fold_into != c.header], folded=True, compact=True,
-                     dropped=[*lay.dropped, c.header])
-        if c is not droppable[-1] and least_width(lay, rows, gap) > width:  # type: ignore[operator]  # set past the loop above
-            continue
-        table = build(lay, rows, **table_kw)
-        if natural_width(table, width) <= width:  # type: ignore[arg-type,operator]  # width is set past the loop above
-            break
-    return table
+    return build(layouts[-1], rows, **table_kw)
 
 
 class _Null:

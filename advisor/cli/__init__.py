@@ -73,9 +73,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from .streams import Terminated, debug_enabled, on_termination, prepare_streams, require_stdout, silence_stdout
 
-    # The advisor uses no pydantic plugins; without this, pydantic imports importlib.metadata and reads the entry
-    # points of every installed distribution (~150 with the backends) the first time it builds a model, ~50 ms of
-    # each command's start-up. A user who sets the variable (to load a plugin on purpose) keeps their setting.
+    # no pydantic plugins unless the user asks for them (advisor/cli/quickstart.py says why)
     from .quickstart import skip_pydantic_plugin_scan
 
     skip_pydantic_plugin_scan()
