@@ -99,7 +99,9 @@ def script_env(extra: dict | None = None) -> dict:
             **(extra or {})}
 
 
-def run_script(folder: Path, *args: str, cwd: Path, timeout: float = 600, env: dict | None = None):
+def run_script(folder: Path, *args: str, cwd: Path, timeout: float = 900, env: dict | None = None):
+    """Run a generated run.sh; `timeout` only guards against a hang (a busy machine is slow, not wrong: 60 s
+    limits failed under the load script)."""
     return subprocess.run(["bash", str(folder / "run.sh"), *args], cwd=cwd, env=script_env(env),
                           capture_output=True, text=True, timeout=timeout)
 

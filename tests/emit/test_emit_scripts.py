@@ -127,7 +127,7 @@ def test_dry_run_prints_commands_and_keeps_hostile_path_inert(emitted, backend, 
     model = tmp_path / HOSTILE
     model.mkdir()
     (model / "config.json").write_text("{}")
-    r = run_script(folder, "--dry-run", str(model), cwd=tmp_path, timeout=120)
+    r = run_script(folder, "--dry-run", str(model), cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     shown = [line for line in r.stdout.splitlines() if line.startswith("+ ")]
     assert len(shown) >= 2, r.stdout
@@ -149,9 +149,9 @@ def test_hostile_profile_values_are_quoted(tmp_path):
         subprocess.run(["bash", "-n", str(folder / "run.sh")], check=True)
         model = tmp_path / "m"
         model.mkdir(exist_ok=True)
-        r = run_script(folder, "--dry-run", "--help", cwd=tmp_path, timeout=60)
+        r = run_script(folder, "--dry-run", "--help", cwd=tmp_path)
         assert r.returncode == 0, r.stderr
-        r = run_script(folder, "--dry-run", str(model), cwd=tmp_path, timeout=120)
+        r = run_script(folder, "--dry-run", str(model), cwd=tmp_path)
         assert r.returncode == 0, (backend, r.stderr)
     no_pwned(tmp_path)
 
@@ -161,7 +161,7 @@ def test_qnn_without_token_stops_before_any_network_call(emitted, tmp_path):
     home.mkdir()
     model = tmp_path / "m"
     model.mkdir()
-    r = run_script(emitted["qnn"], str(model), cwd=tmp_path, timeout=60,
+    r = run_script(emitted["qnn"], str(model), cwd=tmp_path,
                    env={"HOME": str(home), "QAIHUB_CLIENT_INI": ""})
     assert r.returncode in (3, 4), r.stderr
     assert "no Qualcomm AI Hub token" in r.stderr and "qai-hub configure --api_token" in r.stderr
@@ -171,7 +171,7 @@ def test_qnn_without_token_stops_before_any_network_call(emitted, tmp_path):
 def test_bad_arguments_are_usage_errors(emitted, tmp_path):
     folder = emitted["llamacpp"]
     for args in (["--threads", "four", "m"], ["--bogus", "m"], [], ["a", "b"], ["--ctx"]):
-        r = run_script(folder, "--dry-run", *args, cwd=tmp_path, timeout=30)
+        r = run_script(folder, "--dry-run", *args, cwd=tmp_path)
         assert r.returncode == 2, (args, r.stderr)
 
 
