@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from guards import HANG_S
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -46,7 +47,7 @@ def cli(capsys):
 def sh():
     """Run `python -m advisor` in a subprocess (the console entry point, with a clean environment)."""
 
-    def run(*argv: str, env: dict | None = None, timeout: float = 120) -> Result:
+    def run(*argv: str, env: dict | None = None, timeout: float = HANG_S) -> Result:
         e = {**os.environ, "HF_HUB_OFFLINE": "1", **(env or {})}
         p = subprocess.run([sys.executable, "-m", "advisor", *argv], capture_output=True, text=True, env=e,
                            timeout=timeout, cwd=ROOT)

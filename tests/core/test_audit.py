@@ -10,6 +10,7 @@ import sys
 import yaml
 
 from advisor import audit, paths
+from guards import HANG_S
 
 
 def _copy_home(tmp_path):
@@ -21,7 +22,7 @@ def _copy_home(tmp_path):
 def _validate(home):
     env = {**os.environ, "ADVISOR_HOME": str(home), "PYTHONPATH": str(paths.PACKAGE_DIR.parent)}
     return subprocess.run([sys.executable, "-m", "advisor", "knowledge", "validate"], capture_output=True, text=True,
-                          env=env, timeout=120)
+                          env=env, timeout=HANG_S)
 
 
 def test_validate_rejects_an_unsourced_number(tmp_path):

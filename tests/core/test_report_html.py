@@ -13,6 +13,7 @@ import subprocess
 import pytest
 
 from advisor.chart import COLOURS
+from guards import HANG_S
 
 MODEL = "llama-3.1-8b-instruct"
 # four classes: Intel laptop (NPU + iGPU), Apple Silicon, Arm board, Snapdragon phone
@@ -67,7 +68,7 @@ def test_headless_chromium_draws_the_chart(cli, tmp_path, device):
            "--host-resolver-rules=MAP * ~NOTFOUND",  # offline: nothing may be fetched
            f"--user-data-dir={tmp_path / 'profile'}", "--window-size=1000,800", f"--screenshot={png}",
            out.resolve().as_uri()]
-    subprocess.run(cmd, capture_output=True, timeout=180, check=False)
+    subprocess.run(cmd, capture_output=True, timeout=HANG_S, check=False)
     assert png.exists() and png.stat().st_size > 10_000, "Chromium wrote no screenshot"
     drawn = {c["backend"] for c in plan["candidates"] if c["feasible"]}
     assert drawn, "every chosen profile has feasible candidates (filled markers)"

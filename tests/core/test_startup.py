@@ -17,6 +17,7 @@ import click
 import advisor.cli as cli_pkg
 from advisor import snapshot
 from advisor.knowledge import load_knowledge_from
+from guards import HANG_S
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -38,7 +39,7 @@ def _modules_after(*argv: str, env: dict | None = None) -> set[str]:
             "rc = main(sys.argv[1:])\n"
             "sys.stderr.write('\\nMODULES ' + ' '.join(sorted(sys.modules)) + '\\n'); raise SystemExit(rc)")
     p = subprocess.run([sys.executable, "-c", code, *argv], capture_output=True, text=True, cwd=ROOT,
-                       env={**os.environ, **(env or {})}, timeout=300)
+                       env={**os.environ, **(env or {})}, timeout=HANG_S)
     assert p.returncode == 0, p.stderr[-2000:]
     return set(p.stderr.rsplit("MODULES ", 1)[1].split())
 
@@ -54,7 +55,7 @@ def test_plan_imports_neither_the_other_commands_nor_numpy(tmp_path):
 
 
 def _run_py(code: str, env: dict) -> str:
-    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=300,
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=HANG_S,
                        env={k: v for k, v in {**os.environ, **env}.items() if v is not None})
     assert p.returncode == 0, p.stderr[-2000:]
     return p.stdout.strip()
@@ -154,7 +155,7 @@ def test_plan_json_is_the_same_with_and_without_the_snapshot(tmp_path):
     outs = []
     for extra in ({"ADVISOR_NO_SNAPSHOT": "1"}, {}, {}):
         env = {**os.environ, "ADVISOR_CACHE_DIR": str(tmp_path / "c"), **extra}
-        p = subprocess.run(argv, capture_output=True, text=True, cwd=ROOT, env=env, timeout=300)
+        p = subprocess.run(argv, capture_output=True, text=True, cwd=ROOT, env=env, timeout=HANG_S)
         assert p.returncode == 0, p.stderr
         outs.append(json.loads(p.stdout))
     assert outs[0] == outs[1] == outs[2]

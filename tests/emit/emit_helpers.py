@@ -12,6 +12,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from guards import HANG_S
 
 
 SAMPLE = Path(__file__).resolve().parents[2] / "advisor" / "templates" / "_common" / "sample.txt"
@@ -99,7 +100,7 @@ def script_env(extra: dict | None = None) -> dict:
             **(extra or {})}
 
 
-def run_script(folder: Path, *args: str, cwd: Path, timeout: float = 900, env: dict | None = None):
+def run_script(folder: Path, *args: str, cwd: Path, timeout: float = HANG_S, env: dict | None = None):
     """Run a generated run.sh; `timeout` only guards against a hang (a busy machine is slow, not wrong: 60 s
     limits failed under the load script)."""
     return subprocess.run(["bash", str(folder / "run.sh"), *args], cwd=cwd, env=script_env(env),

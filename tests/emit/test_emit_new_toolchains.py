@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from emit_helpers import make_plan_for, no_pwned, one_per_backend, results, run_script
+from guards import HANG_S
 
 from advisor.emit import emit_plan_scripts
 from advisor.probe.backends import venv_dir
@@ -32,7 +33,7 @@ def test_executorch_export_and_run_end_to_end(request, tmp_path):
     folder = emit_one(tmp_path, "galaxy-s24-ultra", "executorch", "8da4w", "cpu")
     assert "DELEGATE=xnnpack" in (folder / "run.sh").read_text()
     r = run_script(folder, "--max-cache", "128", "--n-predict", "8", str(tiny_llama), cwd=tmp_path,
-                   env={"PYTHON": str(ET_PY)}, timeout=900)
+                   env={"PYTHON": str(ET_PY)}, timeout=HANG_S)
     assert r.returncode == 0, f"{r.stdout[-3000:]}\n{r.stderr[-3000:]}"
     no_pwned(tmp_path, folder, tiny_llama.parent)
     res = results(folder)

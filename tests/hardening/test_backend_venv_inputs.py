@@ -10,6 +10,7 @@ import sys
 import pytest
 
 from hardening_helpers import ROOT
+from guards import HANG_S
 
 HOSTILE = "venvs $(touch PWNED) ; `id` 'q'"
 
@@ -18,7 +19,7 @@ def probe(env: dict) -> subprocess.CompletedProcess:
     e = {k: v for k, v in os.environ.items() if k != "ADVISOR_DEBUG"}
     e.update({"HF_HUB_OFFLINE": "1", "PYTHONPATH": str(ROOT), **env})
     return subprocess.run([sys.executable, "-m", "advisor", "probe", "--backend", "executorch", "--quant", "8da4w",
-                           "--model", "tiny"], capture_output=True, text=True, env=e, cwd=ROOT, timeout=300)
+                           "--model", "tiny"], capture_output=True, text=True, env=e, cwd=ROOT, timeout=HANG_S)
 
 
 @pytest.mark.parametrize("kind", ["missing", "a-file", "hostile-name", "broken-python"])

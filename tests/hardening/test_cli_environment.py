@@ -11,6 +11,7 @@ import sys
 import pytest
 
 from hardening_helpers import ROOT
+from guards import HANG_S
 
 PLAN = ["plan", "-d", "raspberry-pi-5-8gb", "-m", "llama-3.2-1b-instruct"]
 
@@ -20,7 +21,7 @@ def run_shell(cmd: str, env: dict | None = None) -> subprocess.CompletedProcess:
     e = {k: v for k, v in os.environ.items() if k != "ADVISOR_DEBUG"}
     e.update({"HF_HUB_OFFLINE": "1", "PYTHONPATH": str(ROOT), **(env or {})})
     script = f'advisor() {{ "{sys.executable}" -m advisor "$@"; }}\nset -o pipefail\n{cmd}'
-    return subprocess.run(["bash", "-c", script], capture_output=True, text=True, env=e, cwd=ROOT, timeout=300)
+    return subprocess.run(["bash", "-c", script], capture_output=True, text=True, env=e, cwd=ROOT, timeout=HANG_S)
 
 
 @pytest.mark.parametrize("flags", [[], ["--markdown"], ["--json"]])

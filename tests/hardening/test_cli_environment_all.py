@@ -15,6 +15,7 @@ import pytest
 import yaml
 
 from hardening_helpers import ROOT
+from guards import HANG_S
 
 M = "llama-3.2-1b-instruct"
 COMMANDS = [
@@ -60,7 +61,7 @@ def test_every_printing_command_survives_its_environment(command, json_flag, boa
     ])
     env = {k: v for k, v in os.environ.items() if k not in ("ADVISOR_DEBUG", "COLUMNS", "PYTHONIOENCODING")}
     env.update(HF_HUB_OFFLINE="1", PYTHONPATH=str(ROOT))
-    p = subprocess.run(["bash", "-c", script], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=600)
+    p = subprocess.run(["bash", "-c", script], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=HANG_S)
     out = p.stdout + p.stderr
     assert "Traceback" not in out, out[-1500:]
     # stderr of each run comes before its echo: split the combined stream at the markers

@@ -13,6 +13,7 @@ import pytest
 from hardening_helpers import ROOT
 
 from advisor import paths
+from guards import HANG_S
 
 BOMB = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
     f"{c}: &{c} [*{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}]\n" for p, c in zip("abcdefgh", "bcdefghi"))
@@ -46,7 +47,7 @@ def test_a_hostile_measurement_map_is_one_line_exit_2(tmp_path, text, words, fla
     env = {k: v for k, v in os.environ.items() if k != "ADVISOR_DEBUG"}
     env.update(ADVISOR_HOME=str(home_with_map(tmp_path, text)), PYTHONPATH=str(ROOT), HF_HUB_OFFLINE="1")
     p = subprocess.run([sys.executable, "-m", "advisor", "calibrate", flag], capture_output=True, text=True, env=env,
-                       cwd=tmp_path, timeout=300)
+                       cwd=tmp_path, timeout=HANG_S)
     assert p.returncode == 2 and "Traceback" not in p.stderr and p.stderr.count("\n") == 1, p.stderr[-800:]
     assert all(w in p.stderr for w in words), p.stderr
     assert paths.CALIBRATION_FILE.read_bytes() == shipped and not (tmp_path / "pwned").exists()

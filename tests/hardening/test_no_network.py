@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from guards import HANG_S
+
 ROOT = Path(__file__).resolve().parents[2]
 
 GUARD = '''
@@ -40,7 +42,7 @@ def run_guarded(tmp_path, *argv, offline=False):
     if offline:
         env["HF_HUB_OFFLINE"] = "1"
     p = subprocess.run([sys.executable, "-m", "advisor", *argv], capture_output=True, text=True, env=env, cwd=ROOT,
-                       timeout=180)
+                       timeout=HANG_S)
     attempts = log.read_text().splitlines() if log.exists() else []
     return p, attempts
 

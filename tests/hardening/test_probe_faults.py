@@ -15,6 +15,7 @@ import time
 import psutil
 import pytest
 from hardening_helpers import ROOT, advisor_cmd, fill, link_shared, workers
+from guards import HANG_S
 
 pytestmark = pytest.mark.backend
 PI = ["--device", "raspberry-pi-5-8gb"]
@@ -62,7 +63,7 @@ def test_worker_sigkilled_mid_run(probe_cache, tiny_hf):
     proc = plan_probe(tiny_hf)
     w = wait_for_worker(str(root), "measure", proc)
     kill(w, signal.SIGKILL)  # at once: the measure phase takes seconds (imports, load, scoring); no sleep to time
-    out, err = proc.communicate(timeout=120)
+    out, err = proc.communicate(timeout=HANG_S)
     assert proc.returncode == 0, err
     [c] = probed(json.loads(out))
     m = c["measured"]
@@ -102,7 +103,7 @@ def test_full_disk_under_the_cache(probe_cache, tiny_hf, tmpfs):
     fs = tmpfs("6m")
     root = link_shared(fs)
     proc = plan_probe(tiny_hf, env={"ADVISOR_CACHE_DIR": str(fs)})
-    out, err = proc.communicate(timeout=180)
+    out, err = proc.communicate(timeout=HANG_S)
     assert proc.returncode == 0, err
     assert "Traceback" not in err
     [c] = probed(json.loads(out))
@@ -127,7 +128,7 @@ def test_full_disk_under_the_store_keeps_the_measurement(probe_cache, tmpfs):
     fill(fs)
     argv = advisor_cmd("probe", "--backend", "llamacpp", "--quant", "Q8_0", "--model", "tiny", "--gen-tokens", "8",
                        "--json")
-    p = subprocess.run(argv, capture_output=True, text=True, cwd=ROOT, timeout=180,
+    p = subprocess.run(argv, capture_output=True, text=True, cwd=ROOT, timeout=HANG_S,
                        env={**os.environ, "ADVISOR_DATA_DIR": str(fs)})
     assert p.returncode == 0, p.stderr
     d = json.loads(p.stdout)
@@ -149,7 +150,7 @@ def test_ctrl_c_kills_the_worker_and_cleans_up(probe_cache):
                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     wait_for_worker(str(root), "convert", proc)
     proc.send_signal(signal.SIGINT)  # what Ctrl-C sends to the foreground group; the worker has its own session
-    out, err = proc.communicate(timeout=60)
+    out, err = proc.communicate(timeout=HANG_S)
     assert proc.returncode == 130 and err.strip() in ("aborted", "interrupted"), err
     assert workers(str(root)) == []  # gone or a zombie: nothing of it runs
     assert_clean(root, str(root))

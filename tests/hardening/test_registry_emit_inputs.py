@@ -11,6 +11,7 @@ import sys
 import pytest
 
 from advisor import paths
+from guards import HANG_S
 
 
 @pytest.mark.parametrize("value", ["maybe", "[1, 2]", "{a: 1}", "3"])
@@ -23,6 +24,6 @@ def test_a_bad_local_report_is_one_line_and_exit_2(tmp_path, value):
     f.write_text(text.replace("      local_report: false", f"      local_report: {value}"))
     env = {**os.environ, "ADVISOR_HOME": str(tmp_path), "PYTHONPATH": str(paths.PACKAGE_DIR.parent)}
     r = subprocess.run([sys.executable, "-m", "advisor", "knowledge", "validate"], capture_output=True, text=True,
-                       env=env, timeout=120)
+                       env=env, timeout=HANG_S)
     assert r.returncode == 2, r.stderr
     assert len(r.stderr.strip().splitlines()) == 1 and "local_report" in r.stderr and "Traceback" not in r.stderr

@@ -15,6 +15,7 @@ import pytest
 import yaml
 
 from hardening_helpers import ROOT
+from guards import HANG_S
 
 PLAN = ["plan", "-d", "raspberry-pi-5-8gb", "-m", "llama-3.2-1b-instruct", "--json"]
 
@@ -37,7 +38,7 @@ def run_plan(home, tmp_path) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if k != "ADVISOR_DEBUG"}
     env.update(ADVISOR_HOME=str(home), PYTHONPATH=str(ROOT), HF_HUB_OFFLINE="1")
     return subprocess.run([sys.executable, "-m", "advisor", *PLAN], capture_output=True, text=True, env=env,
-                          cwd=tmp_path, timeout=300)
+                          cwd=tmp_path, timeout=HANG_S)
 
 
 def _w(d):

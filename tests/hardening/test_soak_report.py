@@ -13,6 +13,7 @@ from hardening_helpers import ROOT
 
 from advisor.probe import store
 from advisor.probe.spec import Measured, ProbeResult
+from guards import HANG_S
 
 
 def soak():
@@ -74,7 +75,7 @@ def _soak_cli(*args, cwd):
     import sys
 
     return subprocess.run([sys.executable, str(ROOT / "benchmarks" / "soak.py"), *args], capture_output=True,
-                          text=True, cwd=cwd, timeout=120)
+                          text=True, cwd=cwd, timeout=HANG_S)
 
 
 @pytest.mark.parametrize("args", [["--minutes", "0"], ["--clients", "0"], ["--kill-every", "-1"],

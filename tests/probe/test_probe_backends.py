@@ -10,6 +10,7 @@ from advisor.probe.backends import missing_module
 from advisor.probe.models import resolve
 from advisor.probe.runner import run_probe
 from advisor.probe.spec import ProbeRequest
+from guards import HANG_S
 
 pytestmark = [pytest.mark.backend, pytest.mark.slow]
 
@@ -18,7 +19,7 @@ def probe(backend, quant, **kw):
     if missing_module(backend):
         pytest.skip(f"{backend} not installed here ({missing_module(backend)})")
     return run_probe(ProbeRequest(backend=backend, quant=quant, model="tiny", threads=1, gen_tokens=8,
-                                  timeout_s=300, **kw))
+                                  timeout_s=HANG_S, **kw))
 
 
 def params() -> int:

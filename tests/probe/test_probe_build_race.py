@@ -12,6 +12,7 @@ import sys
 import pytest
 
 from advisor.probe.backends import missing_module
+from guards import HANG_S
 
 ENSURE = ("import json, sys\nfrom advisor.probe import models\n"
           "pm = models.resolve('tiny')\nprint(json.dumps(models.ensure(pm)))\n")
@@ -27,7 +28,7 @@ def test_two_processes_build_the_probe_model_once(tmp_path):
            "OMP_NUM_THREADS": "1"}
     procs = [subprocess.Popen([sys.executable, "-c", ENSURE], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                               text=True, env=env) for _ in range(2)]
-    outs = [p.communicate(timeout=600) for p in procs]
+    outs = [p.communicate(timeout=HANG_S) for p in procs]
     for p, (out, err) in zip(procs, outs):
         assert p.returncode == 0, err[-1500:]
     builds = [o.strip() for o, _ in outs]

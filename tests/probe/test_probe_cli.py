@@ -10,6 +10,7 @@ import pytest
 
 from advisor.probe.isolate import run_phase
 from advisor.probe.models import resolve
+from guards import HANG_S
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -27,7 +28,7 @@ def test_bad_model_folder_is_exit_2(cli, tmp_path):
 def test_missing_backend_is_exit_3():
     code = ("import sys; sys.modules['onnxruntime'] = None; from advisor.cli import main; "
             "sys.exit(main(['probe', '--backend', 'olive', '--quant', 'int8']))")
-    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60)
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=HANG_S)
     assert p.returncode == 3, p.stderr
     assert "install it with: pip install 'advisor[olive]'" in p.stderr
 
@@ -48,7 +49,7 @@ def test_worker_crash_becomes_a_reason(tmp_path):
 @pytest.mark.slow
 def test_probe_json_and_plan_probe(cli, sh):
     r = sh("probe", "--backend", "llamacpp", "--quant", "q8_0", "--model", "tiny", "--gen-tokens", "8", "--json",
-           timeout=300)
+           timeout=HANG_S)
     assert r.code == 0, r.err
     d = r.json()
     assert d["ok"] and d["quant"] == "Q8_0" and d["measured"]["kld"] < 0.01 and d["id"]

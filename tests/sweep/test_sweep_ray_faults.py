@@ -15,6 +15,7 @@ import pytest
 
 ray = pytest.importorskip("ray")
 from advisor.probe.backends import missing_module  # noqa: E402
+from guards import HANG_S  # noqa: E402
 
 pytestmark = [pytest.mark.backend, pytest.mark.slow,
               pytest.mark.skipif(missing_module("llamacpp") is not None, reason="llama.cpp backend not installed")]
@@ -76,7 +77,7 @@ def _sweep_killing_one_worker(req):
     t = threading.Thread(target=lambda: box.update(summary=run_sweep(req, progress=False)))
     t.start()
     killed = None
-    deadline = time.monotonic() + 600  # an upper bound only: the loop waits for an event, not for a time
+    deadline = time.monotonic() + HANG_S  # an upper bound only: the loop waits for an event, not for a time
     while killed is None and t.is_alive() and time.monotonic() < deadline:
         pid = _ray_worker_mid_probe()
         if pid is not None:
@@ -97,7 +98,7 @@ def test_worker_killed_mid_cell_every_cell_stored_once_or_failed(ray_cluster, tm
 
     req = SweepRequest(models=resolve_models(["tiny"], load_knowledge()), devices=resolve_devices(["auto"]),
                        out=tmp_path / "out", backends=["llamacpp"], quants=QUANTS, workers=1, probe=True,
-                       ray="local", probe_workers=2, threads=1, probe_timeout_s=300)
+                       ray="local", probe_workers=2, threads=1, probe_timeout_s=HANG_S)
     summary = _sweep_killing_one_worker(req)
 
     entries = [__import__("json").loads(ln) for ln in (tmp_path / "out" / "probes.jsonl").read_text().splitlines()]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import multiprocessing as mp
 import sys
 from pathlib import Path
+from guards import HANG_S
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "probe"))
 
@@ -29,9 +30,9 @@ def test_concurrent_writers_store_each_key_once(tmp_path):
     procs = [ctx.Process(target=_writer, args=(str(db), keys[i % 3:] + keys[: i % 3], q)) for i in range(4)]
     for p in procs:
         p.start()
-    seen = [q.get(timeout=120) for _ in procs]
+    seen = [q.get(timeout=HANG_S) for _ in procs]
     for p in procs:
-        p.join(60)
+        p.join(HANG_S)
         assert p.exitcode == 0
     for k in keys:  # every writer got the same row back for a key: it was stored once
         assert len({ids[k] for ids in seen}) == 1

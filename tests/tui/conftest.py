@@ -12,6 +12,7 @@ from textual.widgets import Input
 
 from advisor.schemas import DeviceProfile, Plan
 from advisor.tui.app import AdvisorApp, Library, build_app
+from guards import HANG_S
 
 
 @pytest.fixture(autouse=True)
@@ -78,7 +79,7 @@ class Keys:
         await wait_for(pilot, lambda: type(pilot.app.screen).__name__ == "PlanScreen")
 
 
-WAIT_LIMIT_S = 900  # only against a hang: on a busy machine a worker is slow, not wrong
+WAIT_LIMIT_S = HANG_S  # only against a hang: on a busy machine a worker is slow, not wrong
 
 
 async def wait_for(pilot, cond, tries: int | None = None) -> None:

@@ -10,6 +10,7 @@ import pytest
 
 from advisor.tui.goals import GoalsScreen
 from advisor.tui.model import ModelScreen
+from guards import HANG_S
 
 def message(app) -> str:
     return str(app.screen.query_one("#model-message").render())
@@ -78,7 +79,7 @@ def test_a_crash_that_ends_the_app_exits_non_zero(cli, monkeypatch):
 
 def test_tui_without_a_terminal_is_one_line_and_exit_2(sh):
     """`advisor tui | less` or from a script used to write escape codes into the pipe and wait for keys forever."""
-    r = sh("tui", timeout=120)
+    r = sh("tui", timeout=HANG_S)
     assert r.code == 2, (r.code, r.err)
     assert r.err.count("\n") == 1 and "terminal" in r.err and "Traceback" not in r.err
     assert r.out == ""

@@ -16,6 +16,7 @@ from advisor.probe.models import resolve
 from advisor.probe.localcal import local_calibration
 from advisor.schemas import Constraints
 from advisor.tui.plan import PlanScreen
+from guards import HANG_S
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.backend, pytest.mark.slow]
 FIGURES = ("weights_gib", "peak_memory_gib", "decode_tokens_per_s", "prefill_tokens_per_s", "ppl_increase_pct")
@@ -44,7 +45,7 @@ async def test_tui_probe_shows_what_the_cli_shows(make_app, waiter, tmp_path):
     [probed] = [c for c in shown.candidates if c.measured]
     assert probed.measured.ok, probed.measured.reason
     cli = subprocess.run([sys.executable, "-m", "advisor", "plan", "-d", str(here), "-m", tiny, "--backend", "llamacpp",
-                          "--json"], capture_output=True, text=True, timeout=300)
+                          "--json"], capture_output=True, text=True, timeout=HANG_S)
     assert cli.returncode == 0, cli.stderr
     assert figures(json.loads(shown.model_dump_json(by_alias=True))) == figures(json.loads(cli.stdout))
     if not probed.measured.under_load:  # a probe timed on a busy machine does not recalibrate (by design)
