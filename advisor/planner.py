@@ -37,7 +37,7 @@ def make_plan(dev: DeviceProfile, model: ModelSpec, cons: Constraints, kb: Knowl
                 rule_path=list(route.rule_path), runs_here=kb.backends[route.backend].runs_on_linux_x86,
             ))
     cands = rank(items, cons)
-    plan = Plan(
+    plan = Plan.model_construct(  # validated parts; see rank()
         device=dev, model=model, constraints=cons, candidates=cands, eliminated=dec.eliminated,
         decision_path=dec.path, suggestions=suggest(cands, model, cons, kb, _usable(dev, dec, kb)),
         summary=summarize(cands, dev, model),

@@ -151,8 +151,10 @@ def predict(
         notes.append(f"MoE: {pc.active / 1e9:.2f}B of {pc.total / 1e9:.2f}B parameters read per token")
     if model.max_position_embeddings and work.context > model.max_position_embeddings:
         notes.append(f"context {work.context} exceeds the model's trained maximum {model.max_position_embeddings}")
-    pred = Prediction(
-        backend=backend, quant=fmt.quant, compute=compute,  # type: ignore[arg-type]  # a ComputeUnit by construction
+    # validated parts (each Estimate checks itself): model_construct spares a cold plan a validator build (issue
+    # 13); tests/core/test_plain.py validates the plans of every shipped profile
+    pred = Prediction.model_construct(
+        backend=backend, quant=fmt.quant, compute=compute,
         engine=x.engine, weights_gib=weights, peak_memory_gib=peak_est,
         decode_tokens_per_s=decode, prefill_tokens_per_s=prefill, ppl_increase_pct=quality,
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from .plain import plain
 from .schemas import Candidate, Estimate, Plan
 
 
@@ -39,7 +40,7 @@ def est_opt(e: Estimate | None, fmt: str = "{:.1f}") -> str:
 
 
 def plan_json(plan: Plan) -> str:
-    return json.dumps(plan.model_dump(mode="json", by_alias=True), indent=2)
+    return json.dumps(plain(plan), indent=2)
 
 
 def shown(plan: Plan, limit: int | None) -> list[Candidate]:

@@ -120,6 +120,9 @@ run_logged() {
   return "$rc"
 }
 PIP=("$VPY" -m pip --disable-pip-version-check)
+# The editable install as a plain path entry (setuptools' "compat" mode): its default import hook costs every
+# command ~11 ms of start-up (issue 13), and this flat layout needs none.
+EDITABLE=(--config-settings editable_mode=compat -e)
 step() { log "$*"; STEP_T=$SECONDS; }
 done_step() { log "  done in $((SECONDS - STEP_T)) s"; }
 
@@ -131,7 +134,7 @@ done_step
 FAILED=()
 if [[ "$MODE" == core ]]; then
   step "installing advisor (core) in editable mode"
-  run_logged core "${PIP[@]}" install -c "$CONSTRAINTS" -e "$REPO_ROOT" \
+  run_logged core "${PIP[@]}" install -c "$CONSTRAINTS" "${EDITABLE[@]}" "$REPO_ROOT" \
     || die "pip install -e . failed"
   done_step
 else
@@ -159,13 +162,13 @@ else
   if [[ $LLAMA_OK == 1 ]]; then EXTRAS="all,test"; else EXTRAS="olive,openvino,mlx,qnn,ray,convert,test"; fi
   step "installing advisor[$EXTRAS] (backends, torch stack, test tools)"
   PIP_ALL=("${PIP[@]}" install -c "$CONSTRAINTS" --find-links "$WHEELHOUSE")
-  if ! run_logged all "${PIP_ALL[@]}" -e "${REPO_ROOT}[$EXTRAS]"; then
+  if ! run_logged all "${PIP_ALL[@]}" "${EDITABLE[@]}" "${REPO_ROOT}[$EXTRAS]"; then
     warn "full install failed; installing core + torch stack + tests, then each backend on its own"
-    run_logged base "${PIP_ALL[@]}" -e "${REPO_ROOT}[convert,test]" \
+    run_logged base "${PIP_ALL[@]}" "${EDITABLE[@]}" "${REPO_ROOT}[convert,test]" \
       || die "pip install -e '.[convert,test]' failed: see $LOG_DIR/base.log"
     for extra in "${BACKEND_EXTRAS[@]}"; do
       if [[ $extra == llamacpp && $LLAMA_OK == 0 ]]; then FAILED+=("$extra"); continue; fi
-      run_logged "extra-$extra" "${PIP_ALL[@]}" -e "${REPO_ROOT}[$extra]" \
+      run_logged "extra-$extra" "${PIP_ALL[@]}" "${EDITABLE[@]}" "${REPO_ROOT}[$extra]" \
         || { FAILED+=("$extra"); warn "backend '$extra' could not be installed; continuing without it"; }
     done
   elif [[ $LLAMA_OK == 0 ]]; then

@@ -20,9 +20,9 @@ FORMATS = ("human", "json", "markdown", "csv")
 
 def to_json(obj: Any) -> str:
     """The JSON text of a result: pydantic models by alias, plain objects as they are, 2-space indent."""
-    if hasattr(obj, "model_dump"):
-        obj = obj.model_dump(mode="json", by_alias=True)
-    return json.dumps(obj, indent=2) + "\n"
+    from ..plain import plain
+
+    return json.dumps(plain(obj), indent=2) + "\n"
 
 
 class Output:

@@ -4,15 +4,18 @@ machinery (subprocesses, psutil, numpy) at import time: only the store, when it 
 
 from __future__ import annotations
 
-import logging
 from functools import lru_cache
-
-log = logging.getLogger(__name__)
 
 
 def local_calibration(cal, dev):
     """Corrections from stored probes: speed only for --device auto (dev.id == 'this-machine'), where the probes
     ran; quality (per backend, quant and architecture) for any device, since quality does not depend on it."""
+    from .. import paths
+
+    if not paths.measurement_store().exists():  # no probe yet: nothing to correct, and no SQLite to import
+        return cal
+    import logging
+
     from ..errors import AdvisorError
     from . import store
     from .recalibrate import LocalCalibration, corrections, quality_corrections
@@ -20,7 +23,7 @@ def local_calibration(cal, dev):
     try:
         results = store.load(ok_only=True)
     except AdvisorError as exc:  # an unreadable store must not stop a plan: plan with the shipped calibration
-        log.warning("%s; planning without local corrections", exc)
+        logging.getLogger(__name__).warning("%s; planning without local corrections", exc)
         return cal
     corr, counts = quality_corrections(results, lru_cache(maxsize=None)(_architecture_of))  # one read per model
     if dev.id == "this-machine":

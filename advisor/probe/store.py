@@ -44,7 +44,7 @@ CSV_COLUMNS = ("id", "created", "backend", "quant", "model", "ok", "reason", "we
 
 
 def db_path() -> Path:
-    return paths.user_data_dir() / "measurements.sqlite"
+    return paths.measurement_store()
 
 
 def _fix(p: Path, default: str) -> str:
