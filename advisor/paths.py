@@ -29,23 +29,22 @@ def _xdg(var: str, default: str) -> Path | None:
 
 
 def user_cache_dir() -> Path:
-    if env := os.environ.get("ADVISOR_CACHE_DIR"):
-        return Path(env)
-    if fast := _xdg("XDG_CACHE_HOME", ".cache"):
-        return fast
-    from platformdirs import user_cache_dir as _ucd
-
-    return Path(_ucd("advisor"))
+    return _user_dir("ADVISOR_CACHE_DIR", "XDG_CACHE_HOME", ".cache", "user_cache_dir")
 
 
 def user_data_dir() -> Path:
-    if env := os.environ.get("ADVISOR_DATA_DIR"):
-        return Path(env)
-    if fast := _xdg("XDG_DATA_HOME", ".local/share"):
-        return fast
-    from platformdirs import user_data_dir as _udd
+    return _user_dir("ADVISOR_DATA_DIR", "XDG_DATA_HOME", ".local/share", "user_data_dir")
 
-    return Path(_udd("advisor"))
+
+def _user_dir(own: str, xdg: str, default: str, platformdirs_fn: str) -> Path:
+    """$own when set; else Linux's folder (_xdg); else platformdirs' answer."""
+    if env := os.environ.get(own):
+        return Path(env)
+    if fast := _xdg(xdg, default):
+        return fast
+    import platformdirs
+
+    return Path(getattr(platformdirs, platformdirs_fn)("advisor"))
 
 
 def measurement_store() -> Path:
