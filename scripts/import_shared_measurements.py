@@ -27,6 +27,11 @@ ENGINES = {"llama.cpp-metal": "llamacpp-gpu-metal", "llama.cpp-cuda": "llamacpp-
 NOTE_ENGINES = [(r"llama\.cpp OpenCL", "llamacpp-gpu-opencl"), (r"ROCm/HIP", "llamacpp-gpu-rocm"),
                 (r"IPEX-LLM \(llama\.cpp SYCL", "llamacpp-gpu-sycl"), (r"OpenVINO on iGPU", "openvino-gpu")]
 
+# pages whose rows another speed file already holds, with more detail: one measurement must not count twice (it
+# would also cross the leave-one-source-out and leave-one-device-out splits under two names)
+ELSEWHERE = {f"https://github.com/ggml-org/llama.cpp/pull/{n}": f"qualcomm_other.csv (llamacpp-pr{n})"
+             for n in (10693, 18871, 22755)}
+
 
 def source_id(url: str) -> str:
     m = re.search(r"github\.com/([^/]+)/([^/]+)/(discussions|issues|pull)/(\d+)", url)
@@ -57,6 +62,9 @@ def convert(src: Path, out: Path) -> tuple[int, list[str]]:
     rows, dropped = [], []
     with open(src, newline="", encoding="utf-8") as fh:
         for r in csv.DictReader(fh):
+            if r["source_url"] in ELSEWHERE:
+                dropped.append(f"{r['device']} / {r['model']} / {r['quant']}: already in {ELSEWHERE[r['source_url']]}")
+                continue
             eng = engine_of(r)
             if eng is None:
                 dropped.append(f"{r['device']} / {r['model']} / {r['quant']}: runtime not named by the source "
