@@ -7,7 +7,7 @@ import csv
 import math
 from pathlib import Path
 
-from pydantic import Field, field_validator, model_validator
+from .record import Field, field_validator, model_validator
 
 from .energy_fit import PowerModel, PowerRow
 from .errors import KnowledgeError

@@ -10,7 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from .record import Field
 
 from . import paths
 from .errors import KnowledgeError

@@ -78,7 +78,7 @@ def spec_from_gguf(path: Path) -> ModelSpec:
         kv = max(kv) if kv else None
     head_dim = key("attention.key_length")
     experts = key("expert_count")
-    from pydantic import ValidationError
+    from .record import validation_error
 
     try:
         return ModelSpec(
@@ -101,7 +101,7 @@ def spec_from_gguf(path: Path) -> ModelSpec:
             source=str(path),
             gguf_file_type=FILE_TYPES.get(meta.get("general.file_type")),  # type: ignore[arg-type]
         )
-    except (ValidationError, TypeError) as exc:
+    except (validation_error(), TypeError) as exc:
         raise InputError(f"{path}: GGUF metadata is inconsistent ({exc.__class__.__name__}); the file may be corrupt") from None
 
 

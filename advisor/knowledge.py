@@ -10,7 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, model_validator
+from .record import Field, model_validator
 
 from . import paths
 from .engines import Engine, load_engines_from

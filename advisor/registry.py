@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field
+from .record import Field
 
 from .schemas import BackendId, ComputeUnit, OsId, Strict
 

@@ -146,11 +146,11 @@ def spec_from_config(cfg: object, *, model_id: str, origin: str, source: str) ->
     missing = [k for k in ("hidden_size", "num_hidden_layers", "num_attention_heads", "vocab_size") if not fields[k]]
     if missing:
         raise InputError(f"{source}: config.json lacks {', '.join(missing)}; is this a decoder LLM config?")
-    from pydantic import ValidationError
+    from .record import validation_error
 
     try:
         return ModelSpec.model_validate(fields)
-    except ValidationError as exc:
+    except validation_error() as exc:
         raise InputError(f"{source}: {describe_validation(exc)}") from None
 
 

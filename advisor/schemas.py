@@ -1,4 +1,5 @@
-"""Pydantic models for every edge of the advisor: device profiles, models, constraints, plans.
+"""The records (advisor/record.py: pydantic-validated, read without pydantic) for every edge of the advisor: device
+profiles, models, constraints, plans.
 
 All models forbid unknown keys. Fields beyond the core contract (docs/user-guide.md#json-output) are optional, so minimal profiles validate.
 """
@@ -8,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+from .record import BeforeValidator, ConfigDict, Field, Record, field_validator, model_validator
 
 
 
@@ -66,7 +67,7 @@ def _real_bool(value: object) -> object:
 Flag = Annotated[bool, BeforeValidator(_real_bool)]
 
 
-class Strict(BaseModel):
+class Strict(Record):
     model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
@@ -146,7 +147,7 @@ class DeviceProfile(Strict):
     notes: str | None = None
     power: Power | None = Field(default=None, description="sourced power figures (docs/energy.md)")
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, defer_build=True)
+    model_config = ConfigDict(populate_by_name=True)
 
     @field_validator("id")
     @classmethod

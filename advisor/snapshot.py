@@ -4,7 +4,7 @@ instead of about 180 ms (`advisor plan` starts in a third of the time: benchmark
 
 A copy is keyed by a fingerprint of everything it was built from: the size and modification time of every file it
 was read from and of every module of the advisor package (a changed schema must not meet an old copy), plus the
-Python and pydantic versions. Any change rebuilds it. It lives in the user's cache folder (ADVISOR_CACHE_DIR), is
+Python and pydantic versions (pydantic's by its version file). Any change rebuilds it. It lives in the user's cache folder (ADVISOR_CACHE_DIR), is
 written atomically, and is only read back when this user owns it and nobody else may write it (it is a pickle:
 whoever can write it could run code as this user). ADVISOR_NO_SNAPSHOT=1 turns it off. A snapshot that cannot be
 read or written is ignored: the knowledge base is then loaded from the YAML as before, never an error.
@@ -36,9 +36,7 @@ def enabled() -> bool:
 def fingerprint(*sources: Path, suffixes: tuple[str, ...] = ()) -> bytes:
     """sha256 over (path, size, mtime) of every source file and every file in the source folders (only those ending
     in `suffixes` when given), and the interpreter's versions."""
-    import pydantic
-
-    h = hashlib.sha256(f"{sys.version}|{pydantic.VERSION}".encode())
+    h = hashlib.sha256(f"{sys.version}|{_validator_version()}".encode())
     for source in sources:
         h.update(str(source).encode())
         if source.is_dir():
@@ -50,6 +48,20 @@ def fingerprint(*sources: Path, suffixes: tuple[str, ...] = ()) -> bytes:
             continue
         h.update(f"|{st.st_size}|{st.st_mtime_ns}\n".encode())
     return h.digest()
+
+
+@lru_cache(maxsize=1)
+def _validator_version() -> str:
+    """pydantic validated what a snapshot holds, so a new pydantic retakes it; the size and time of its version.py
+    stand for its version (reading pydantic.VERSION would import pydantic, half a cold plan: advisor/record.py)."""
+    from importlib.machinery import PathFinder
+
+    try:
+        spec = PathFinder.find_spec("pydantic")
+        st = os.stat(Path(spec.origin).with_name("version.py"))  # type: ignore[union-attr,arg-type]
+    except (OSError, TypeError, AttributeError, ValueError):
+        return "pydantic ?"
+    return f"pydantic {st.st_size} {st.st_mtime_ns}"
 
 
 def _walk(h, folder: str, suffixes: tuple[str, ...]) -> None:

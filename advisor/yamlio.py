@@ -5,13 +5,15 @@ from __future__ import annotations
 import json
 from functools import lru_cache
 from pathlib import Path
-from typing import TypeVar
-
-from pydantic import BaseModel, ValidationError
+from typing import TYPE_CHECKING, TypeVar
 
 from .errors import KnowledgeError
+from .record import Record, validation_error
 
-M = TypeVar("M", bound=BaseModel)
+if TYPE_CHECKING:
+    from pydantic import ValidationError
+
+M = TypeVar("M", bound=Record)
 
 
 def read_data(path: Path) -> object:
@@ -91,9 +93,11 @@ def describe_validation(exc: ValidationError) -> str:
 
 
 def validate(model: type[M], data: object, where: str) -> M:
+    """`data` as a `model` record; a problem is one KnowledgeError naming `where`, the key and the fix (pydantic is
+    imported only when the data needs it: advisor/record.py)."""
     try:
         return model.model_validate(data)
-    except ValidationError as exc:
+    except validation_error() as exc:
         raise KnowledgeError(f"{where}: {describe_validation(exc)}") from None
 
 

@@ -77,7 +77,7 @@ def constraint_options(f):
 
 
 def constraints_from(kw: dict):
-    from pydantic import ValidationError
+    from ..record import validation_error
 
     from ..schemas import Constraints
     from ..yamlio import describe_validation
@@ -97,7 +97,7 @@ def constraints_from(kw: dict):
     _fit_default_workload(data)
     try:
         return Constraints.model_validate(data)
-    except ValidationError as exc:
+    except validation_error() as exc:
         loc = describe_validation(exc)
         flag = "--" + loc.split(":")[0].replace("_", "-")
         raise InputError(f"bad constraint {flag}: {loc.split(':', 1)[1].strip()}; see `advisor plan --help`") from None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from ..record import Field
 
 from ..schemas import BackendId, Measured, Strict  # noqa: F401  (Measured: re-exported)
 

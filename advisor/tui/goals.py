@@ -45,7 +45,7 @@ class SchemaField(Validator):
         return self.kind(text.strip()) if text.strip() else None
 
     def validate(self, value: str) -> ValidationResult:
-        from pydantic import ValidationError
+        from ..record import validation_error
 
         try:
             number = self.parse(value)
@@ -56,7 +56,7 @@ class SchemaField(Validator):
             return self.success()
         try:
             Constraints.model_validate({self.field: number})
-        except ValidationError as exc:
+        except validation_error() as exc:
             return self.failure(exc.errors()[0]["msg"].replace("Input should be", "must be"))
         return self.success()
 
@@ -127,7 +127,7 @@ class GoalsScreen(Screen[Constraints | None]):
         self.dismiss(None)
 
     def action_submit(self) -> None:
-        from pydantic import ValidationError
+        from ..record import validation_error
 
         from ..yamlio import describe_validation
 
@@ -146,7 +146,7 @@ class GoalsScreen(Screen[Constraints | None]):
         values.update(self._workload())
         try:
             cons = Constraints.model_validate(values)
-        except ValidationError as exc:  # cross-field rules, should the schema gain any
+        except validation_error() as exc:  # cross-field rules, should the schema gain any
             self._say(describe_validation(exc))
             return
         self.dismiss(cons)
