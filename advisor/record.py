@@ -205,6 +205,12 @@ class Record:
             d.update(update)
         return _new(type(self), d)
 
+    @classmethod
+    def field_types(cls) -> dict[str, Any]:
+        """Each field's annotation, resolved, with records as records (`model_fields` holds the twin's, whose
+        annotations name twins)."""
+        return dict(_hints(cls))
+
     # ------------------------------------------------------------------ pydantic's side
     def model_dump(self, **kwargs: Any) -> dict:
         return to_twin(self).model_dump(**kwargs)

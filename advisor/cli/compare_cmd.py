@@ -22,7 +22,7 @@ def _device_ids(devices: tuple[str, ...], selectors: tuple[str, ...]) -> list[st
         sel = sel.strip()
         if sel.startswith("class:"):
             cls = sel.split(":", 1)[1].strip()
-            classes = DeviceProfile.model_fields["class_"].annotation.__args__  # type: ignore[union-attr]
+            classes = DeviceProfile.field_types()["class_"].__args__
             if cls not in classes:
                 raise InputError(f"--devices {sel}: unknown class {cls!r}; choose one of: {', '.join(classes)}")
             profs = profs if profs is not None else load_profiles()

@@ -34,11 +34,11 @@ def candidate_columns() -> list[str]:
     from ..schemas import Candidate
 
     cols: list[str] = []
-    for name, f in Candidate.model_fields.items():
+    for name, annotation in Candidate.field_types().items():
         if name == "measured":
             continue
         cols += [name, f"{name}_low", f"{name}_high", f"{name}_evidence", f"{name}_rows"] if _is_estimate(
-            f.annotation) else [name]
+            annotation) else [name]
     return cols
 
 

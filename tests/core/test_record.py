@@ -156,6 +156,7 @@ def test_a_record_is_a_frozen_value_that_pickles():
     assert Estimate.model_construct(value=1.0, low=1.0, high=1.0).basis is None
     assert e.model_dump() == {"value": 1.0, "low": 0.5, "high": 2.0, "basis": None, "evidence": "engine", "rows": 3}
     assert list(Estimate.model_fields) == ["value", "low", "high", "basis", "evidence", "rows"]
+    assert Plan.field_types()["candidates"].__args__[0].field_types()["ttft_s"].__args__[0] is Estimate
     assert Estimate.model_json_schema()["title"] == "Estimate"
     assert e != Estimate(value=1, low=0.5, high=2) and repr(e).startswith("Estimate(value=1.0")
 
