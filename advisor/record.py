@@ -10,7 +10,7 @@ Why not pydantic models themselves: importing pydantic and building ~50 model cl
 snapshot was taken (advisor/snapshot.py) and builds a few small results (estimates, constraints). So:
 
 - attribute access, pickling and copying are plain Python: a record is an object whose `__dict__` holds its fields;
-- validation tries a small exact checker first (`_fast`): it accepts input only when it can see that pydantic would
+- validation tries a small exact checker first (`_fast_record`, compiled per class on first use): it accepts input only when it can see that pydantic would
   return the very same values (exact types, the `Field` bounds and patterns, before-validators that hand their input
   back, the class's own after-validators), and hands everything else to pydantic;
 - pydantic is imported the first time a record needs it (input the checker leaves alone, every validation error,
@@ -294,36 +294,64 @@ def _fast_record(cls: type, data: dict):
         return _MISSING
 
 
+def _bail(value: Any = None) -> Any:
+    raise _Bail
+
+
+class _Plan:
+    """How to check one record class, compiled on its first check."""
+
+    __slots__ = ("by_key", "fields", "field_validators", "model_validators")
+
+    def __init__(self, cls: Any):
+        hints = _hints(cls)
+        checks = {name: _field_checker(hints[name], f.raw if isinstance(f.raw, FieldSpec) else None)
+                  for name, f in cls.__record_fields__.items()}
+        self.by_key = {key: (f.name, checks[f.name]) for key, f in cls.__record_by_key__.items()}
+        self.fields = cls.__record_fields__
+        self.field_validators: list[tuple[_Deferred, tuple]] = []
+        self.model_validators: list[_Deferred] = []
+        for v in cls.__record_validators__.values():
+            mode = v.kwargs.get("mode", "after")
+            if (mode != "after" or cls.model_config.get("extra", "forbid") != "forbid"
+                    or (v.kind == "field_validator" and (v.args == ("*",) or set(v.args) - set(self.fields)))):
+                self.by_key = {}  # nothing is vouched for: pydantic checks every input of this class
+            elif v.kind == "field_validator":
+                self.field_validators.append((v, v.args))
+            else:
+                self.model_validators.append(v)
+        if cls.model_config.get("extra", "forbid") != "forbid":
+            self.by_key = {}
+
+
 def _check_record(cls: Any, data: dict):
-    if cls.model_config.get("extra", "forbid") != "forbid":
-        raise _Bail
-    by_key = cls.__record_by_key__
-    hints = _hints(cls)
+    plan = cls.__dict__.get("__record_plan__")
+    if plan is None:
+        plan = _Plan(cls)
+        type.__setattr__(cls, "__record_plan__", plan)
+    by_key = plan.by_key
     d: dict = {}
     for key, value in data.items():
-        f = by_key.get(key) if isinstance(key, str) else None
-        if f is None or f.name in d:
-            raise _Bail  # unknown key, or a field given twice (name and alias)
-        spec = f.raw if isinstance(f.raw, FieldSpec) else None
-        d[f.name] = _check(hints[f.name], value, spec)
-    for name, f in cls.__record_fields__.items():
-        if name not in d:
-            v = f.default_value()
-            if v is _MISSING:
-                raise _Bail  # required: pydantic says so
-            d[name] = v
-    for v in cls.__record_validators__.values():
-        mode = v.kwargs.get("mode", "after")
-        if mode != "after" or (v.kind == "field_validator" and (v.args == ("*",) or v.kwargs.get("check_fields"))):
-            raise _Bail
-        if v.kind == "field_validator":
-            for name in v.args:
-                if name not in d:
-                    raise _Bail
-                d[name] = _call(v, cls, d[name])
+        try:
+            name, check = by_key[key]
+        except (KeyError, TypeError):
+            raise _Bail from None  # unknown key (or a class left to pydantic)
+        if name in d:
+            raise _Bail  # a field given twice (name and alias)
+        d[name] = check(value)
+    if len(d) != len(plan.fields):
+        for name, f in plan.fields.items():
+            if name not in d:
+                v = f.default_value()
+                if v is _MISSING:
+                    raise _Bail  # required: pydantic says so
+                d[name] = v
+    for v, names in plan.field_validators:
+        for name in names:
+            d[name] = _call(v, cls, d[name])
     obj = _new(cls, d)
-    for v in cls.__record_validators__.values():
-        if v.kind == "model_validator" and _call(v, obj) is not obj:
+    for v in plan.model_validators:
+        if _call(v, obj) is not obj:
             raise _Bail
     return obj
 
@@ -335,62 +363,111 @@ def _call(v: _Deferred, *args):
         raise _Bail from None
 
 
-def _check(tp: Any, value: Any, spec: FieldSpec | None = None) -> Any:
-    if spec is not None:
-        checked = _check(tp, value)
-        _constrain(value, checked, spec.kwargs)
-        return checked
+def _field_checker(tp: Any, spec: FieldSpec | None):
+    check = _checker(tp)
+    if spec is None:
+        return check
+    return _bounded(check, spec.kwargs)
+
+
+def _checker(tp: Any):
+    """A function that returns `value` as pydantic would validate it against `tp`, or raises _Bail."""
     if tp is Any:
-        raise _Bail
+        return _bail
     if isinstance(tp, type):
         if issubclass(tp, Record):
-            if isinstance(value, tp):
-                return value
-            if isinstance(value, dict):
-                return _check_record(tp, value)
-            raise _Bail
-        t = type(value)
-        if tp is float and t in (float, int):
-            return float(value)
-        if tp in (int, str, bool) and t is tp:
-            return value
-        if tp is type(None) and value is None:
-            return None
-        raise _Bail
+            def record(v, tp=tp):
+                if isinstance(v, tp):
+                    return v
+                if type(v) is dict:
+                    return _check_record(tp, v)
+                raise _Bail
+            return record
+        if tp is float:
+            def real(v):
+                t = type(v)
+                if t is float:
+                    return v
+                if t is int:
+                    return float(v)
+                raise _Bail
+            return real
+        if tp in (int, str, bool):
+            def exact(v, tp=tp):
+                if type(v) is tp:
+                    return v
+                raise _Bail
+            return exact
+        if tp is type(None):
+            def none(v):
+                if v is None:
+                    return None
+                raise _Bail
+            return none
+        return _bail
     origin, args = typing.get_origin(tp), typing.get_args(tp)
     if origin is typing.Annotated:
-        for meta in args[1:]:
-            if isinstance(meta, BeforeValidator) and _before(meta.func, value) is not value:
-                raise _Bail  # it changed the input: pydantic applies it
-        checked = _check(args[0], value)
-        for meta in args[1:]:
-            if isinstance(meta, FieldSpec):
-                _constrain(value, checked, meta.kwargs)
-            elif not isinstance(meta, BeforeValidator):
-                raise _Bail
-        return checked
+        return _annotated(_checker(args[0]), args[1:])
     if origin is typing.Literal:
-        for a in args:
-            if type(a) is type(value) and a == value:
-                return value
-        raise _Bail
+        allowed = tuple((type(a), a) for a in args)
+
+        def literal(v):
+            for t, a in allowed:
+                if type(v) is t and v == a:
+                    return v
+            raise _Bail
+        return literal
     if origin in (typing.Union, types.UnionType):
-        if value is None and type(None) in args:
-            return None
-        hits = []
-        for a in args:
-            try:
-                hits.append(_check(a, value))
-            except _Bail:
-                continue
-        if len(hits) != 1:
-            raise _Bail  # none, or several readings: pydantic's union rules decide
-        return hits[0]
-    if origin is list and type(value) is list:
-        return [_check(args[0], v) for v in value] if args else list(value)
-    if origin is dict and type(value) is dict and len(args) == 2:
-        return {_check(args[0], k): _check(args[1], v) for k, v in value.items()}
-    raise _Bail
+        arms = [_checker(a) for a in args if a is not type(None)]
+        optional = type(None) in args
+
+        def union(v):
+            if v is None and optional:
+                return None
+            hits = []
+            for arm in arms:
+                try:
+                    hits.append(arm(v))
+                except _Bail:
+                    continue
+            if len(hits) != 1:
+                raise _Bail  # none, or several readings: pydantic's union rules decide
+            return hits[0]
+        return union
+    if origin is list and len(args) == 1:
+        item = _checker(args[0])
+
+        def items(v):
+            if type(v) is not list:
+                raise _Bail
+            return [item(x) for x in v]
+        return items
+    if origin is dict and len(args) == 2:
+        key, val = _checker(args[0]), _checker(args[1])
+
+        def mapping(v):
+            if type(v) is not dict:
+                raise _Bail
+            return {key(k): val(x) for k, x in v.items()}
+        return mapping
+    return _bail
+
+
+def _annotated(base, metadata: tuple):
+    befores = [m.func for m in metadata if isinstance(m, BeforeValidator)]
+    if any(not isinstance(m, (BeforeValidator, FieldSpec)) for m in metadata):
+        return _bail
+    check = base
+    for m in metadata:
+        if isinstance(m, FieldSpec):
+            check = _bounded(check, m.kwargs)
+
+    def annotated(v):
+        for func in befores:
+            if _before(func, v) is not v:
+                raise _Bail  # it changed the input: pydantic applies it
+        return check(v)
+    return annotated
 
 
 def _before(func, value: Any) -> Any:
@@ -400,33 +477,40 @@ def _before(func, value: Any) -> Any:
         raise _Bail from None
 
 
-def _constrain(raw: Any, value: Any, kw: dict) -> None:
-    """`value` (checked from `raw`) within the bounds of a Field (which bind the non-None arm of an optional)."""
-    if value is None:
-        return
-    for key, limit in kw.items():
-        if key in _INFORMATIVE:
-            continue
-        if key not in _CONSTRAINTS:
-            raise _Bail
-        if key == "strict":
-            if limit and type(value) is not type(raw):
-                raise _Bail  # a strict field takes no conversion (int -> float): pydantic decides
-            continue
-        if key in ("gt", "ge", "lt", "le"):
-            if type(value) not in (int, float) or value != value:
+def _bounded(check, kw: dict):
+    """`check`, then the bounds of a Field (which bind the non-None arm of an optional)."""
+    rules = [(k, v) for k, v in kw.items() if k not in _INFORMATIVE]
+    if any(k not in _CONSTRAINTS for k, _ in rules):
+        return _bail
+    if not rules:
+        return check
+
+    def bounded(raw):
+        value = check(raw)
+        if value is None:
+            return None
+        for key, limit in rules:
+            if key == "strict":
+                if limit and type(value) is not type(raw):
+                    raise _Bail  # a strict field takes no conversion (int -> float): pydantic decides
+                continue
+            if key in ("gt", "ge", "lt", "le"):
+                if type(value) not in (int, float) or value != value:
+                    raise _Bail
+                ok = (value > limit if key == "gt" else value >= limit if key == "ge" else
+                      value < limit if key == "lt" else value <= limit)
+            elif key in ("min_length", "max_length"):
+                if type(value) not in (str, list, dict):
+                    raise _Bail
+                ok = len(value) >= limit if key == "min_length" else len(value) <= limit
+            else:  # pattern: Python's re and pydantic's (Rust) regex agree on one-line strings of these patterns
+                if type(value) is not str or "\n" in value or "\r" in value:
+                    raise _Bail
+                ok = re.search(limit, value) is not None
+            if not ok:
                 raise _Bail
-            ok = {"gt": value > limit, "ge": value >= limit, "lt": value < limit, "le": value <= limit}[key]
-        elif key in ("min_length", "max_length"):
-            if type(value) not in (str, list, dict):
-                raise _Bail
-            ok = len(value) >= limit if key == "min_length" else len(value) <= limit
-        else:  # pattern: Python's re and pydantic's (Rust) regex agree on one-line strings of these patterns
-            if type(value) is not str or "\n" in value or "\r" in value:
-                raise _Bail
-            ok = re.search(limit, value) is not None
-        if not ok:
-            raise _Bail
+        return value
+    return bounded
 
 
 # ---------------------------------------------------------------------------------------------- the pydantic twin
