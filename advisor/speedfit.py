@@ -35,6 +35,13 @@ CELL_POWER = 0.25  # a (source, device, engine) cell of n rows weighs n^(1 - 2 x
 # where a Cauchy loss follows the majority; prefill rows are noisier throughout, where soft-L1 does better out of
 # sample (benchmarks/prediction_accuracy.py, docs/policy.md#speed-fit).
 LOSS = {"decode": "cauchy", "prefill": "soft_l1"}
+# Source random effects (decode only): a source measures with its own harness, build and settings, so its rows sit
+# a common factor off the truth (all its engines: SIGMA_SOURCE; one engine in it: SIGMA_SOURCE_ENGINE). Fitted as
+# offsets with these prior sds and left out of predictions (a new user is a new source), they keep one source's
+# offset out of the engine's efficiency: what a source shows on all its engines is its own, and an engine seen by
+# few sources stays nearer its unit's mean. On prefill both made every split worse, so it has none.
+SIGMA_SOURCE = {"decode": 0.4, "prefill": 0.0}
+SIGMA_SOURCE_ENGINE = {"decode": 0.4, "prefill": 0.0}
 F_SCALE = 0.25  # soft-L1 loss: residuals beyond ~25 % in log space count linearly (robust to odd rows)
 
 
@@ -69,6 +76,10 @@ class SpeedFit:
         # back to the CPU cost far more per layer than a QNN context binary)
         tau_engines = [e for e in eng_ids if self.kind == "decode" and f"log_tau:{unit_of[e]}" not in FIXED]
         names += [f"engine_tau:{e}" for e in tau_engines] + ["zero"]
+        sd_src, sd_srceng = SIGMA_SOURCE[self.kind], SIGMA_SOURCE_ENGINE[self.kind]
+        srcs = sorted({r.source for r in use}) if sd_src else []
+        srceng = sorted({(r.source, r.x.engine) for r in use}) if sd_srceng else []
+        names += [f"source:{s}" for s in srcs] + [f"srceng:{s}|{e}" for s, e in srceng]
         names = [n for n in names if n not in FIXED] + [n for n in names if n in FIXED]
         n_free = sum(1 for n in names if n not in FIXED)
         ix = {n: i for i, n in enumerate(names)}
@@ -80,6 +91,10 @@ class SpeedFit:
         itau = np.array([ix.get(f"engine_tau:{r.x.engine}", ix["zero"]) for r in use])
         i_tau_e = np.array([ix[f"engine_tau:{e}"] for e in tau_engines], dtype=int)
         y = np.array([self._target(r) for r in use])
+        isrc = np.array([ix.get(f"source:{r.source}", ix["zero"]) for r in use])
+        isrceng = np.array([ix.get(f"srceng:{r.source}|{r.x.engine}", ix["zero"]) for r in use])
+        i_src = np.array([ix[f"source:{s}"] for s in srcs], dtype=int)
+        i_srceng = np.array([ix[f"srceng:{s}|{e}"] for s, e in srceng], dtype=int)
         cells = Counter((r.source, r.device, r.x.engine) for r in use)
         w = np.array([cells[(r.source, r.device, r.x.engine)] ** -CELL_POWER for r in use])
         col = {k: np.array([getattr(r.x, k) for r in use], dtype=float) for k in
@@ -114,20 +129,35 @@ class SpeedFit:
         def residuals(free):
             theta = full(free)
             return np.concatenate([
-                w * (y - predict(theta)),
+                w * (y - predict(theta) - theta[isrc] - theta[isrceng]),  # source offsets: fit only
                 (theta[i_eng] - theta[unit_of_engine]) / self.sigma_engine,
                 theta[i_fam] / self.sigma_family,
                 theta[i_ven] / SIGMA_VENDOR,
                 theta[i_unit] / SIGMA_UNIT,
                 theta[i_extra] / SIGMA_EXTRA,
                 theta[i_tau_e] / self.sigma_engine,
+                theta[i_src] / (sd_src or 1.0),
+                theta[i_srceng] / (sd_srceng or 1.0),
             ])
+
+        # Which parameters each residual depends on (a data row: its engine, family, vendor, unit and source
+        # parameters; a prior row: its own), so the Jacobian's finite differences perturb many at once.
+        dep = np.zeros((len(use), len(names)), dtype=bool)
+        for idx in [ie, ifam, iven, itau, isrc, isrceng, *iu.values()]:
+            dep[np.arange(len(use)), idx] = True
+        for cols in ([i_eng, unit_of_engine], [i_fam], [i_ven], [i_unit], [i_extra], [i_tau_e], [i_src], [i_srceng]):
+            block = np.zeros((len(cols[0]), len(names)), dtype=bool)
+            for c in cols:
+                block[np.arange(len(c)), c] = True
+            dep = np.concatenate([dep, block])
+        jac = _grouped_jacobian(residuals, dep[:, :n_free])
 
         theta0 = np.zeros(n_free)
         start = -0.5 if self.kind == "decode" else -1.5
         theta0[i_eng] = start
         theta0[i_unit] = start
-        sol = least_squares(residuals, theta0, loss=LOSS[self.kind], f_scale=F_SCALE, method="trf", max_nfev=2000)
+        sol = least_squares(residuals, theta0, loss=LOSS[self.kind], f_scale=F_SCALE, method="trf", max_nfev=2000,
+                            jac=jac)
         th = full(sol.x)
         p: dict = {"engine": {e: float(th[ix[f"engine:{e}"]]) for e in eng_ids},
                    "unit_mean": {u: float(th[ix[f"unit_mean:{u}"]]) for u in UNITS},
@@ -154,6 +184,39 @@ class SpeedFit:
     def _like(self, engine: str) -> list[str]:
         e = self.engines_.get(engine)
         return e.like if e else []
+
+
+def _grouped_jacobian(fun, dep):
+    """Forward-difference Jacobian of `fun` (scipy's default step) where `dep[i, j]` says whether residual i can
+    depend on parameter j: parameters that share no residual are perturbed together, so a fit with a hundred
+    engine, family and source parameters costs a few dozen evaluations per step instead of one per parameter."""
+    import numpy as np
+
+    groups: list[list[int]] = []
+    used: list = []
+    for j in range(dep.shape[1]):
+        for g, u in zip(groups, used):
+            if not (u & dep[:, j]).any():
+                g.append(j)
+                u |= dep[:, j]
+                break
+        else:
+            groups.append([j])
+            used.append(dep[:, j].copy())
+
+    def jac(x):
+        f0 = fun(x)
+        out = np.zeros((len(f0), len(x)))
+        step = math.sqrt(np.finfo(float).eps) * np.where(x >= 0, 1.0, -1.0) * np.maximum(1.0, np.abs(x))
+        for g in groups:
+            x1 = x.copy()
+            x1[g] += step[g]
+            df = fun(x1) - f0
+            for j, h in zip(g, x1[g] - x[g]):
+                out[dep[:, j], j] = df[dep[:, j]] / h
+        return out
+
+    return jac
 
 
 def out_of_fold(kind: str, rows: list[SpeedRow], engines: dict[str, Engine], fold_of) -> dict[int, float]:
