@@ -10,8 +10,8 @@ Why not pydantic models themselves: importing pydantic and building ~50 model cl
 snapshot was taken (advisor/snapshot.py) and builds a few small results (estimates, constraints). So:
 
 - attribute access, pickling and copying are plain Python: a record is an object whose `__dict__` holds its fields;
-- validation tries a small exact checker first (`_fast_record`, compiled per class on first use): it accepts input only when it can see that pydantic would
-  return the very same values (exact types, the `Field` bounds and patterns, before-validators that hand their input
+- validation tries a small exact checker first (advisor/record_check.py, compiled per class on first use): it
+  accepts input only when it can see that pydantic would return the very same values (exact types, the `Field` bounds and patterns, before-validators that hand their input
   back, the class's own after-validators), and hands everything else to pydantic;
 - pydantic is imported the first time a record needs it (input the checker leaves alone, every validation error,
   a dump or a JSON schema): a pydantic "twin" class is built from the record's own declaration, validates, and its
@@ -24,7 +24,6 @@ generated input; tests/core/test_startup.py checks that a plan imports no pydant
 from __future__ import annotations
 
 import copy
-import re
 import sys
 import types
 import typing
@@ -33,9 +32,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 if TYPE_CHECKING:
     from pydantic import ValidationError
 
-_MISSING: Any = object()
-_CONSTRAINTS = {"gt", "ge", "lt", "le", "min_length", "max_length", "pattern", "strict"}
-_INFORMATIVE = {"default", "default_factory", "alias", "description", "title", "examples", "json_schema_extra"}
+MISSING: Any = object()
 
 
 class _NeverRaised(Exception):
@@ -62,7 +59,7 @@ class FieldSpec:
     def default(self) -> Any:
         if self.args and self.args[0] is not Ellipsis:
             return self.args[0]
-        return self.kwargs.get("default", _MISSING)
+        return self.kwargs.get("default", MISSING)
 
     def pydantic(self):
         import pydantic
@@ -109,10 +106,10 @@ def model_validator(**kwargs: Any) -> Any:
 
 
 class _Fld:
-    __slots__ = ("name", "annotation", "raw", "alias", "default", "factory")
+    __slots__ = ("name", "raw", "alias", "default", "factory")
 
-    def __init__(self, name: str, annotation: Any, raw: Any):
-        self.name, self.annotation, self.raw = name, annotation, raw
+    def __init__(self, name: str, raw: Any):
+        self.name, self.raw = name, raw
         spec = raw if isinstance(raw, FieldSpec) else None
         self.alias = spec.kwargs.get("alias") if spec else None
         self.default = spec.default if spec else raw
@@ -121,8 +118,8 @@ class _Fld:
     def default_value(self) -> Any:
         if self.factory is not None:
             return self.factory()
-        if self.default is _MISSING:
-            return _MISSING
+        if self.default is MISSING:
+            return MISSING
         return copy.deepcopy(self.default) if isinstance(self.default, (list, dict, set)) else self.default
 
 
@@ -139,7 +136,6 @@ class _ClassAttr:
 class Record:
     model_config: ClassVar[dict] = {}
     model_fields: ClassVar[dict[str, Any]] = _ClassAttr("model_fields")  # type: ignore[assignment]
-    model_computed_fields: ClassVar[dict[str, Any]] = _ClassAttr("model_computed_fields")  # type: ignore[assignment]
     __record_fields__: ClassVar[dict[str, _Fld]] = {}
     __record_validators__: ClassVar[dict[str, _Deferred]] = {}
     __record_by_key__: ClassVar[dict[str, _Fld]] = {}
@@ -157,7 +153,7 @@ class Record:
         for name, annotation in cls.__dict__.get("__annotations__", {}).items():
             if name.startswith("_") or name == "model_config" or _is_classvar(annotation):
                 continue
-            fields[name] = _Fld(name, annotation, cls.__dict__.get(name, _MISSING))
+            fields[name] = _Fld(name, cls.__dict__.get(name, MISSING))
             if name in cls.__dict__:
                 delattr(cls, name)
         for name, value in list(cls.__dict__.items()):
@@ -195,21 +191,21 @@ class Record:
                 d[name] = values[f.alias]
             else:
                 v = f.default_value()
-                if v is not _MISSING:
+                if v is not MISSING:
                     d[name] = v
-        return _new(cls, d)
+        return new(cls, d)
 
     def model_copy(self, *, update: dict | None = None, deep: bool = False):
         d = copy.deepcopy(self.__dict__) if deep else dict(self.__dict__)
         if update:
             d.update(update)
-        return _new(type(self), d)
+        return new(type(self), d)
 
     @classmethod
     def field_types(cls) -> dict[str, Any]:
         """Each field's annotation, resolved, with records as records (`model_fields` holds the twin's, whose
         annotations name twins)."""
-        return dict(_hints(cls))
+        return dict(hints(cls))
 
     # ------------------------------------------------------------------ pydantic's side
     def model_dump(self, **kwargs: Any) -> dict:
@@ -253,7 +249,7 @@ def _is_classvar(annotation: Any) -> bool:
     return typing.get_origin(annotation) is ClassVar
 
 
-def _new(cls: type, d: dict) -> Any:
+def new(cls: type, d: dict) -> Any:
     obj: Any = object.__new__(cls)
     object.__setattr__(obj, "__dict__", d)
     return obj
@@ -262,255 +258,27 @@ def _new(cls: type, d: dict) -> Any:
 def _validated(cls: type, data: Any):
     """A record of `data`: the exact checker's when it can vouch for it, else pydantic's."""
     if isinstance(data, dict):
-        done = _fast_record(cls, data)
-        if done is not _MISSING:
+        from .record_check import fast_record
+
+        done = fast_record(cls, data)
+        if done is not MISSING:
             return done
     return from_twin(twin(cls).model_validate(to_twin(data)))
 
 
-# ---------------------------------------------------------------------------------------------- the exact checker
-class _Bail(Exception):
-    """The checker cannot vouch for this input: pydantic decides."""
-
-
-def _hints(cls: type) -> dict[str, Any]:
-    hints = cls.__dict__.get("__record_hints__")
-    if hints is None:
-        hints = {}
+def hints(cls: type) -> dict[str, Any]:
+    """Each field's annotation, evaluated in the module that declared it (once per class, on first use)."""
+    found = cls.__dict__.get("__record_hints__")
+    if found is None:
+        found = {}
         for klass in reversed(cls.__mro__):
             if issubclass(klass, Record) and klass is not Record:
                 ns = dict(vars(sys.modules[klass.__module__]))
                 for name, ann in klass.__dict__.get("__annotations__", {}).items():
                     if name in cls.__record_fields__:  # type: ignore[attr-defined]
-                        hints[name] = eval(ann, ns) if isinstance(ann, str) else ann  # noqa: S307 - our own source
-        type.__setattr__(cls, "__record_hints__", hints)
-    return hints
-
-
-def _fast_record(cls: type, data: dict):
-    try:
-        return _check_record(cls, data)
-    except _Bail:
-        return _MISSING
-
-
-def _bail(value: Any = None) -> Any:
-    raise _Bail
-
-
-class _Plan:
-    """How to check one record class, compiled on its first check."""
-
-    __slots__ = ("by_key", "fields", "field_validators", "model_validators")
-
-    def __init__(self, cls: Any):
-        hints = _hints(cls)
-        checks = {name: _field_checker(hints[name], f.raw if isinstance(f.raw, FieldSpec) else None)
-                  for name, f in cls.__record_fields__.items()}
-        self.by_key = {key: (f.name, checks[f.name]) for key, f in cls.__record_by_key__.items()}
-        self.fields = cls.__record_fields__
-        self.field_validators: list[tuple[_Deferred, tuple]] = []
-        self.model_validators: list[_Deferred] = []
-        for v in cls.__record_validators__.values():
-            mode = v.kwargs.get("mode", "after")
-            if (mode != "after" or cls.model_config.get("extra", "forbid") != "forbid"
-                    or (v.kind == "field_validator" and (v.args == ("*",) or set(v.args) - set(self.fields)))):
-                self.by_key = {}  # nothing is vouched for: pydantic checks every input of this class
-            elif v.kind == "field_validator":
-                self.field_validators.append((v, v.args))
-            else:
-                self.model_validators.append(v)
-        if cls.model_config.get("extra", "forbid") != "forbid":
-            self.by_key = {}
-
-
-def _check_record(cls: Any, data: dict):
-    plan = cls.__dict__.get("__record_plan__")
-    if plan is None:
-        plan = _Plan(cls)
-        type.__setattr__(cls, "__record_plan__", plan)
-    by_key = plan.by_key
-    d: dict = {}
-    for key, value in data.items():
-        try:
-            name, check = by_key[key]
-        except (KeyError, TypeError):
-            raise _Bail from None  # unknown key (or a class left to pydantic)
-        if name in d:
-            raise _Bail  # a field given twice (name and alias)
-        d[name] = check(value)
-    if len(d) != len(plan.fields):
-        for name, f in plan.fields.items():
-            if name not in d:
-                v = f.default_value()
-                if v is _MISSING:
-                    raise _Bail  # required: pydantic says so
-                d[name] = v
-    for v, names in plan.field_validators:
-        for name in names:
-            d[name] = _call(v, cls, d[name])
-    obj = _new(cls, d)
-    for v in plan.model_validators:
-        if _call(v, obj) is not obj:
-            raise _Bail
-    return obj
-
-
-def _call(v: _Deferred, *args):
-    try:
-        return v.call(*args)
-    except Exception:  # noqa: BLE001 - a validator's complaint is pydantic's to word
-        raise _Bail from None
-
-
-def _field_checker(tp: Any, spec: FieldSpec | None):
-    check = _checker(tp)
-    if spec is None:
-        return check
-    return _bounded(check, spec.kwargs)
-
-
-def _checker(tp: Any):
-    """A function that returns `value` as pydantic would validate it against `tp`, or raises _Bail."""
-    if tp is Any:
-        return _bail
-    if isinstance(tp, type):
-        if issubclass(tp, Record):
-            def record(v, tp=tp):
-                if isinstance(v, tp):
-                    return v
-                if type(v) is dict:
-                    return _check_record(tp, v)
-                raise _Bail
-            return record
-        if tp is float:
-            def real(v):
-                t = type(v)
-                if t is float:
-                    return v
-                if t is int:
-                    return float(v)
-                raise _Bail
-            return real
-        if tp in (int, str, bool):
-            def exact(v, tp=tp):
-                if type(v) is tp:
-                    return v
-                raise _Bail
-            return exact
-        if tp is type(None):
-            def none(v):
-                if v is None:
-                    return None
-                raise _Bail
-            return none
-        return _bail
-    origin, args = typing.get_origin(tp), typing.get_args(tp)
-    if origin is typing.Annotated:
-        return _annotated(_checker(args[0]), args[1:])
-    if origin is typing.Literal:
-        allowed = tuple((type(a), a) for a in args)
-
-        def literal(v):
-            for t, a in allowed:
-                if type(v) is t and v == a:
-                    return v
-            raise _Bail
-        return literal
-    if origin in (typing.Union, types.UnionType):
-        arms = [_checker(a) for a in args if a is not type(None)]
-        optional = type(None) in args
-
-        def union(v):
-            if v is None and optional:
-                return None
-            hits = []
-            for arm in arms:
-                try:
-                    hits.append(arm(v))
-                except _Bail:
-                    continue
-            if len(hits) != 1:
-                raise _Bail  # none, or several readings: pydantic's union rules decide
-            return hits[0]
-        return union
-    if origin is list and len(args) == 1:
-        item = _checker(args[0])
-
-        def items(v):
-            if type(v) is not list:
-                raise _Bail
-            return [item(x) for x in v]
-        return items
-    if origin is dict and len(args) == 2:
-        key, val = _checker(args[0]), _checker(args[1])
-
-        def mapping(v):
-            if type(v) is not dict:
-                raise _Bail
-            return {key(k): val(x) for k, x in v.items()}
-        return mapping
-    return _bail
-
-
-def _annotated(base, metadata: tuple):
-    befores = [m.func for m in metadata if isinstance(m, BeforeValidator)]
-    if any(not isinstance(m, (BeforeValidator, FieldSpec)) for m in metadata):
-        return _bail
-    check = base
-    for m in metadata:
-        if isinstance(m, FieldSpec):
-            check = _bounded(check, m.kwargs)
-
-    def annotated(v):
-        for func in befores:
-            if _before(func, v) is not v:
-                raise _Bail  # it changed the input: pydantic applies it
-        return check(v)
-    return annotated
-
-
-def _before(func, value: Any) -> Any:
-    try:
-        return func(value)
-    except Exception:  # noqa: BLE001 - its complaint is pydantic's to word
-        raise _Bail from None
-
-
-def _bounded(check, kw: dict):
-    """`check`, then the bounds of a Field (which bind the non-None arm of an optional)."""
-    rules = [(k, v) for k, v in kw.items() if k not in _INFORMATIVE]
-    if any(k not in _CONSTRAINTS for k, _ in rules):
-        return _bail
-    if not rules:
-        return check
-
-    def bounded(raw):
-        value = check(raw)
-        if value is None:
-            return None
-        for key, limit in rules:
-            if key == "strict":
-                if limit and type(value) is not type(raw):
-                    raise _Bail  # a strict field takes no conversion (int -> float): pydantic decides
-                continue
-            if key in ("gt", "ge", "lt", "le"):
-                if type(value) not in (int, float) or value != value:
-                    raise _Bail
-                ok = (value > limit if key == "gt" else value >= limit if key == "ge" else
-                      value < limit if key == "lt" else value <= limit)
-            elif key in ("min_length", "max_length"):
-                if type(value) not in (str, list, dict):
-                    raise _Bail
-                ok = len(value) >= limit if key == "min_length" else len(value) <= limit
-            else:  # pattern: Python's re and pydantic's (Rust) regex agree on one-line strings of these patterns
-                if type(value) is not str or "\n" in value or "\r" in value:
-                    raise _Bail
-                ok = re.search(limit, value) is not None
-            if not ok:
-                raise _Bail
-        return value
-    return bounded
+                        found[name] = eval(ann, ns) if isinstance(ann, str) else ann  # noqa: S307 - our own source
+        type.__setattr__(cls, "__record_hints__", found)
+    return found
 
 
 # ---------------------------------------------------------------------------------------------- the pydantic twin
@@ -527,15 +295,15 @@ def twin(cls: Any) -> Any:
     bases = tuple(twin(b) for b in cls.__bases__ if issubclass(b, Record) and b is not Record)
     ns: dict[str, Any] = {"__module__": cls.__module__, "__qualname__": cls.__qualname__, "__doc__": cls.__doc__,
                           "model_config": pydantic.ConfigDict(**cls.model_config), "__annotations__": {}}
-    hints = _hints(cls)
+    annotations = hints(cls)
     own = cls.__dict__.get("__annotations__", {})
     for name, f in cls.__record_fields__.items():  # type: ignore[attr-defined]
         if name not in own:
             continue  # inherited from a base twin
-        ns["__annotations__"][name] = _pyd(hints[name])
+        ns["__annotations__"][name] = _pyd(annotations[name])
         if isinstance(f.raw, FieldSpec):
             ns[name] = f.raw.pydantic()
-        elif f.raw is not _MISSING:
+        elif f.raw is not MISSING:
             ns[name] = f.raw
     for name, value in cls.__dict__.items():
         if isinstance(value, _Deferred):
@@ -571,25 +339,24 @@ def _pyd(tp: Any) -> Any:
 def to_twin(value: Any) -> Any:
     """Records (at any depth of lists, tuples and dicts) as twin instances, as pydantic takes and dumps them."""
     if isinstance(value, Record):
-        t = twin(type(value))
-        return t.model_construct(**{k: to_twin(v) for k, v in value.__dict__.items()})
-    if isinstance(value, list):
-        return [to_twin(v) for v in value]
-    if isinstance(value, tuple):
-        return tuple(to_twin(v) for v in value)
-    if isinstance(value, dict):
-        return {k: to_twin(v) for k, v in value.items()}
-    return value
+        return twin(type(value)).model_construct(**{k: to_twin(v) for k, v in value.__dict__.items()})
+    return _within(value, to_twin)
 
 
 def from_twin(value: Any) -> Any:
+    """Twin instances (at any depth) as the records they stand for."""
     rec = _RECORD_OF.get(type(value))
     if rec is not None:
-        return _new(rec, {k: from_twin(v) for k, v in value.__dict__.items()})
+        return new(rec, {k: from_twin(v) for k, v in value.__dict__.items()})
+    return _within(value, from_twin)
+
+
+def _within(value: Any, convert) -> Any:
+    """`convert` applied to the items of a list, tuple or dict (`value` itself otherwise)."""
     if isinstance(value, list):
-        return [from_twin(v) for v in value]
+        return [convert(v) for v in value]
     if isinstance(value, tuple):
-        return tuple(from_twin(v) for v in value)
+        return tuple(convert(v) for v in value)
     if isinstance(value, dict):
-        return {k: from_twin(v) for k, v in value.items()}
+        return {k: convert(v) for k, v in value.items()}
     return value

@@ -1,4 +1,4 @@
-"""advisor/record.py: records validate exactly as pydantic would. The exact checker (`_fast_record`) may leave input to
+"""advisor/record.py: records validate exactly as pydantic would. The exact checker (`record_check.fast_record`) may leave input to
 pydantic, but whatever it accepts must be what pydantic returns, and it must never accept what pydantic refuses."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from advisor import record
+from advisor import record, record_check
 from advisor.calibration import load_calibration
 from advisor.energy_data import EnergyFile, WorkloadsFile
 from advisor.engines import EnginesFile
@@ -47,14 +47,14 @@ def test_every_shipped_file_is_vouched_for_and_equals_pydantics_reading():
     checked = 0
     for name, cls in FILES.items():
         data = read_data(KNOWLEDGE_DIR / name)
-        fast = record._fast_record(cls, data)
-        assert fast is not record._MISSING, f"{name}: the checker left it to pydantic"
+        fast = record_check.fast_record(cls, data)
+        assert fast is not record.MISSING, f"{name}: the checker left it to pydantic"
         assert fast == by_pydantic(cls, data), name
         checked += 1
     for path in sorted(PROFILES_DIR.glob("*.yaml")):
         data = read_data(path)
-        fast = record._fast_record(DeviceProfile, data)
-        assert fast is not record._MISSING, f"{path.name}: the checker left it to pydantic"
+        fast = record_check.fast_record(DeviceProfile, data)
+        assert fast is not record.MISSING, f"{path.name}: the checker left it to pydantic"
         assert fast == by_pydantic(DeviceProfile, data), path.name
         checked += 1
     assert checked >= len(FILES) + 10
@@ -65,10 +65,10 @@ def test_plans_read_back_the_same_both_ways(kb, profs):
     for dev in list(profs.values())[:6]:
         plan = make_plan(dev, kb.models["llama-3.2-1b-instruct"], Constraints(prompt_tokens=2000), kb, cal)
         data = plain(plan)
-        fast = record._fast_record(Plan, data)
+        fast = record_check.fast_record(Plan, data)
         slow = by_pydantic(Plan, data)
         assert slow == plan
-        assert fast is record._MISSING or fast == slow, dev.id
+        assert fast is record.MISSING or fast == slow, dev.id
 
 
 VALUES = st.one_of(st.none(), st.booleans(), st.integers(-10**12, 10**12), st.floats(allow_nan=True),
@@ -80,8 +80,8 @@ VALUES = st.one_of(st.none(), st.booleans(), st.integers(-10**12, 10**12), st.fl
 
 def _same_outcome(cls, data):
     want = outcome(lambda: by_pydantic(cls, data))
-    fast = record._fast_record(cls, data)
-    if fast is not record._MISSING:
+    fast = record_check.fast_record(cls, data)
+    if fast is not record.MISSING:
         assert want != "refused", f"checker accepted what pydantic refuses: {data}"
         assert fast == want and plain(fast) == plain(want), data
         for name in cls.__record_fields__:  # same types too (5 -> 5.0 where pydantic makes a float)

@@ -57,7 +57,7 @@ def test_plan_imports_neither_the_other_commands_nor_numpy(tmp_path):
 def test_plan_without_stored_probes_skips_sqlite_platformdirs_and_pydantic(tmp_path):
     """No probe stored yet: nothing to import to read the store; Linux's folders without platformdirs; and no
     pydantic at all: the knowledge comes from its snapshot, and the few records a plan builds (its constraints,
-    estimates) are vouched for by advisor/record.py's checker."""
+    estimates) are vouched for by advisor/record_check.py."""
     env = {"ADVISOR_CACHE_DIR": str(tmp_path / "cache"), "ADVISOR_DATA_DIR": str(tmp_path / "data")}
     argv = ("plan", "-d", "raspberry-pi-5-8gb", "-m", "llama-3.2-1b-instruct", "--json")
     _modules_after(*argv, env=env)  # builds the snapshots
