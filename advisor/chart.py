@@ -9,9 +9,9 @@ import math
 
 from .schemas import Candidate
 
-MARKERS = {"llamacpp": "o", "olive": "s", "openvino": "D", "mlx": "^", "qnn": "v", "executorch": "P", "mlc": "X"}
+MARKERS = {"llamacpp": "o", "olive": "s", "openvino": "D", "mlx": "^", "qnn": "v", "executorch": "P", "mlc": "X", "rkllm": "*"}
 COLOURS = {"llamacpp": "#1f77b4", "olive": "#ff7f0e", "openvino": "#2ca02c", "mlx": "#d62728", "qnn": "#9467bd",
-           "executorch": "#8c564b", "mlc": "#e377c2"}
+           "executorch": "#8c564b", "mlc": "#e377c2", "rkllm": "#17becf"}
 
 
 def usable_by_unit(plan, kb) -> dict[str, float]:

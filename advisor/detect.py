@@ -125,7 +125,7 @@ _PCI_GPU = {"0x1002": ("amd", ["rocm", "vulkan", "opencl"]), "0x8086": ("intel",
 def sysfs_accelerators(root: Path = Path("/"), skip_nvidia: bool = False) -> list[Accelerator]:
     """GPUs and NPUs the OS shows under `root` (a fake tree in tests): DRM cards (AMD 0x1002, Intel 0x8086, NVIDIA
     0x10de), accel devices (Intel NPU driver intel_vpu, AMD XDNA amdxdna), Qualcomm Adreno (kgsl) and Hexagon
-    (/dev/fastrpc-*). Every read is guarded; a missing or odd entry is skipped."""
+    (/dev/fastrpc-*), Rockchip RKNPU (device tree). Every read is guarded; a missing or odd entry is skipped."""
     found: list[Accelerator] = []
     seen: set[str] = set()
     for card in sorted((root / "sys/class/drm").glob("card[0-9]*")):
@@ -155,6 +155,10 @@ def sysfs_accelerators(root: Path = Path("/"), skip_nvidia: bool = False) -> lis
     for kgsl in sorted((root / "sys/class/kgsl").glob("kgsl-3d*")):
         model = _read(kgsl / "gpu_model") or "Adreno GPU"
         found.append(Accelerator(kind="gpu", vendor="qualcomm", api=["opencl", "vulkan"], name=model))
+    soc = re.search(r"rockchip,(rk3588|rk3576|rk3562|rv1126b)", _read(root / "proc/device-tree/compatible").lower())
+    if soc:  # Rockchip SoCs with an RKNPU: the device tree names the chip, which decides what RKLLM runs
+        found.append(Accelerator(kind="npu", vendor="rockchip", api=["rknpu"],
+                                 name=f"Rockchip {soc.group(1).upper()} NPU (from /proc/device-tree/compatible)"))
     dsp = sorted(p.name for p in (root / "dev").glob("fastrpc-*")) or sorted(p.name for p in (root / "dev").glob("adsprpc-smd*"))
     if dsp:
         found.append(Accelerator(kind="npu", vendor="qualcomm", api=["qnn"], name=f"Hexagon DSP/NPU ({', '.join(dsp)})"))

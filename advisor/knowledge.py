@@ -6,6 +6,8 @@ one KnowledgeError naming file, key and fix.
 
 from __future__ import annotations
 
+import re
+
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
@@ -192,6 +194,8 @@ class Knowledge(Strict):
             if opt.vendors and accel.vendor not in opt.vendors:
                 continue
             if opt.api and not set(opt.api) & set(accel.api):
+                continue
+            if opt.name_pattern and not re.search(opt.name_pattern, accel.name or "", flags=re.I):
                 continue
             return opt
         return None

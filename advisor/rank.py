@@ -65,17 +65,20 @@ def violations(pred: Prediction, cons: Constraints, usable_gib: float) -> list[V
     return out
 
 
-def _dominates(a: Prediction, b: Prediction) -> bool:
-    av = (a.peak_memory_gib.value, -a.decode_tokens_per_s.value, a.ppl_increase_pct.value)
-    bv = (b.peak_memory_gib.value, -b.decode_tokens_per_s.value, b.ppl_increase_pct.value)
-    return all(x <= y for x, y in zip(av, bv)) and av != bv
+def _point(p: Prediction) -> tuple[float, float, float, float]:
+    """What the front compares: memory, decode, prefill (what a long prompt waits on) and quality loss."""
+    return (p.peak_memory_gib.value, -p.decode_tokens_per_s.value, -p.prefill_tokens_per_s.value,
+            p.ppl_increase_pct.value)
 
 
 def pareto(preds: list[Prediction]) -> list[bool]:
-    """Not dominated by any other candidate (what `_dominates` says, with each candidate's point read once: a sweep
-    ranks tens of thousands of candidates)."""
-    pts = [(p.peak_memory_gib.value, -p.decode_tokens_per_s.value, p.ppl_increase_pct.value) for p in preds]
-    return [not any(o[0] <= v[0] and o[1] <= v[1] and o[2] <= v[2] and o != v for j, o in enumerate(pts) if j != i)
+    """Not dominated by any other candidate: no other is at least as good on every dimension of `_point` and
+    better on one (each candidate's point read once: a sweep ranks tens of thousands of candidates). Prefill is a
+    dimension of its own: a candidate that prefills several times faster is not beaten by one that only decodes a
+    little faster."""
+    pts = [_point(p) for p in preds]
+    return [not any(o[0] <= v[0] and o[1] <= v[1] and o[2] <= v[2] and o[3] <= v[3] and o != v
+                    for j, o in enumerate(pts) if j != i)
             for i, v in enumerate(pts)]
 
 

@@ -15,6 +15,8 @@ class ComputeOption(Strict):
     api: list[str] = Field(default_factory=list, description="the device accelerator must offer one of these APIs")
     vendors: list[str] = Field(default_factory=list, description="accelerator vendors this path supports")
     quants: list[str] | None = Field(default=None, description="quant ids usable on this unit (None: all)")
+    name_pattern: str | None = Field(default=None, description="regex the accelerator's name must match: one "
+                                     "chip family whose kernels differ from its siblings' (RKLLM on RK3588 vs RK3576)")
     kv_cache_bytes: float = Field(default=2.0, gt=0, le=8, description="bytes per KV-cache element on this unit")
     note: str | None = None
     source: str | None = None

@@ -98,8 +98,9 @@ class Memory(Strict):
 
 class Accelerator(Strict):
     kind: Literal["gpu", "npu"]
-    vendor: Literal["nvidia", "apple", "qualcomm", "intel", "amd", "arm", "other"]
-    api: list[Literal["cuda", "metal", "vulkan", "opencl", "sycl", "directml", "qnn", "openvino", "coreml", "rocm"]] = (
+    vendor: Literal["nvidia", "apple", "qualcomm", "intel", "amd", "arm", "rockchip", "other"]
+    api: list[Literal["cuda", "metal", "vulkan", "opencl", "sycl", "directml", "qnn", "openvino", "coreml", "rocm",
+                      "rknpu"]] = (
         Field(default_factory=list)
     )
     memory_gb: Num | None = Field(default=None, ge=0.01, le=100_000)

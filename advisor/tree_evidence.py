@@ -7,6 +7,7 @@ relative to llama.cpp on the CPU, by prompt length. Pure over the rows it is giv
 
 from __future__ import annotations
 
+import re
 import statistics
 from collections import defaultdict
 
@@ -14,8 +15,9 @@ from .speed_data import SpeedRow
 
 BRANCH_VENDORS = {  # whose hardware each branch of knowledge/decision_tree.yaml covers
     "apple": {"apple"}, "snapdragon-npu": {"qualcomm"}, "snapdragon-cpu": {"qualcomm"}, "intel": {"intel", "x86"},
-    "nvidia": {"nvidia"}, "amd": {"amd", "x86"}, "cpu-only": {"arm", "x86"},
+    "nvidia": {"nvidia"}, "amd": {"amd", "x86"}, "cpu-only": {"arm", "x86"}, "rockchip-npu": {"arm"},
 }
+BRANCH_DEVICES = {"rockchip-npu": r"Rockchip|RK35\d\d|RV1126|Orange Pi 5|Rock 5"}  # narrower: these devices only
 BASELINE = "llamacpp-cpu"
 
 
@@ -27,7 +29,8 @@ def branch_evidence(branch_id: str, rows: list[SpeedRow]) -> list[str]:
     vendors = BRANCH_VENDORS.get(branch_id)
     if not vendors:
         return ["No public measurements are filed for this branch's hardware yet."]
-    mine = [r for r in rows if r.x.vendor in vendors]
+    pattern = BRANCH_DEVICES.get(branch_id)
+    mine = [r for r in rows if r.x.vendor in vendors and (pattern is None or re.search(pattern, r.device))]
     if not mine:
         return ["No public measurements are filed for this branch's hardware yet."]
     out = ["| engine | decode rows | prefill rows | devices | sources |", "|---|---|---|---|---|"]

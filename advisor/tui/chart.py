@@ -12,9 +12,9 @@ from ..chart import front_2d
 from ..schemas import Candidate, Plan
 
 GLYPHS = {"llamacpp": ("●", "○"), "olive": ("■", "□"), "openvino": ("◆", "◇"), "mlx": ("▲", "△"),
-          "qnn": ("▼", "▽"), "executorch": ("✚", "+"), "mlc": ("✖", "x")}
+          "qnn": ("▼", "▽"), "executorch": ("✚", "+"), "mlc": ("✖", "x"), "rkllm": ("✱", "*")}
 COLOURS = {"llamacpp": "blue+", "olive": "orange+", "openvino": "green+", "mlx": "red+", "qnn": "magenta+",
-           "executorch": "cyan", "mlc": "yellow"}
+           "executorch": "cyan", "mlc": "yellow", "rkllm": "bright_cyan"}
 
 
 NICE = [m * 10.0 ** e for e in range(-2, 5) for m in (1, 2, 5)]

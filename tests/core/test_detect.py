@@ -79,3 +79,22 @@ def test_sysfs_nvidia_skipped_when_smi_saw_it_and_odd_entries_ignored(tmp_path):
                                             ("linux", "x86_64", "x86_cpu")])
 def test_device_class_without_accelerators(os_id, arch, cls):
     assert device_class(os_id, arch, []) == cls
+
+def test_sysfs_rockchip_npu_from_the_device_tree(tmp_path):
+    """A Rockchip board's device tree names its SoC (NUL-separated compatibles); the NPU found drives RKLLM, and the
+    chip decides which quantizations its kernels run (RK3588: w8a8 only)."""
+    from advisor.knowledge import load_knowledge
+
+    (tmp_path / "proc/device-tree").mkdir(parents=True)
+    (tmp_path / "proc/device-tree/compatible").write_bytes(b"radxa,rock-5b\x00rockchip,rk3588\x00")
+    found = sysfs_accelerators(tmp_path)
+    assert [(a.kind, a.vendor, a.api) for a in found] == [("npu", "rockchip", ["rknpu"])]
+    assert "RK3588" in found[0].name and device_class("linux", "arm64", found) == "arm_sbc"
+    kb = load_knowledge()
+    opt = kb.compute_option("rkllm", "npu", found[0])
+    assert opt is not None and opt.quants and "w8a8" in opt.quants and "w4a16" not in opt.quants
+    (tmp_path / "proc/device-tree/compatible").write_bytes(b"rockchip,rk3576-evb\x00rockchip,rk3576\x00")
+    rk3576 = sysfs_accelerators(tmp_path)[0]
+    assert "w4a16" in kb.compute_option("rkllm", "npu", rk3576).quants
+    (tmp_path / "proc/device-tree/compatible").write_bytes(b"raspberrypi,5-model-b\x00brcm,bcm2712\x00")
+    assert sysfs_accelerators(tmp_path) == []

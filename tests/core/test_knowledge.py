@@ -19,7 +19,7 @@ def test_knowledge_validate_command(cli):
     r = cli("knowledge", "validate", "--json")
     assert r.code == 0, r.err
     d = r.json()
-    assert d["ok"] and d["backends"] == 7 and d["models"] >= 20 and d["profiles"] >= 30
+    assert d["ok"] and d["backends"] == 8 and d["models"] >= 20 and d["profiles"] >= 30
 
 
 def test_profiles_cover_every_class_and_carry_sources():

@@ -53,3 +53,25 @@ def test_mlc_and_executorch_rows_are_fitted_not_skipped():
 
     skipped = json.loads(paths.CALIBRATION_FILE.read_text())["speed"]["skipped_rows"]
     assert not any(k.startswith(("engine executorch", "engine mlc")) for k in skipped)
+
+
+@pytest.mark.parametrize("device", ["orange-pi-5-16gb", "radxa-rock-5b-16gb"])
+def test_rkllm_on_an_rk3588_board_runs_the_w8a8_family_only(kb, profs, device):
+    """RKLLM (eighth toolchain) on the RK3588's NPU: the chip's kernels run w8a8 and its grouped variants, not w4a16
+    (Rockchip's SDK and benchmark table); the figures rest on Rockchip's published rows."""
+    plan = plan_for(kb, profs, device, "llama-3.2-1b-instruct", "rkllm")
+    assert plan.candidates and {c.engine for c in plan.candidates} == {"rkllm-npu"}
+    assert {c.quant for c in plan.candidates} == {"w8a8", "w8a8_g128", "w8a8_g256", "w8a8_g512"}
+    best = plan.candidates[0]
+    assert best.runs_here is False and best.compute == "npu"
+    assert best.decode_tokens_per_s.evidence == "engine" and best.decode_tokens_per_s.rows >= 20
+
+
+def test_rkllm_is_offered_only_where_there_is_a_rockchip_npu(kb, profs):
+    plan = plan_for(kb, profs, "raspberry-pi-5-8gb", "llama-3.2-1b-instruct", "rkllm")
+    assert not plan.candidates
+    assert any(e.backend == "rkllm" for e in plan.eliminated)
+    full = make_plan(profs["orange-pi-5-16gb"], kb.models["llama-3.2-1b-instruct"], Constraints(), kb,
+                     load_calibration())
+    assert any("Rockchip board with an RKNPU" in step and "yes" in step for step in full.decision_path)
+    assert {"rkllm", "llamacpp"} <= {c.backend for c in full.candidates}

@@ -1,5 +1,5 @@
 """The Pareto front a plan marks is exactly the set of candidates no other one dominates (memory, decode speed,
-quality) among the feasible ones: the fast path in rank.pareto agrees with the pairwise definition."""
+prefill speed, quality) among the feasible ones: the fast path in rank.pareto agrees with the pairwise definition."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from advisor.schemas import Constraints
 
 
 def _naive(cands) -> list[bool]:
-    pts = [(c.peak_memory_gib.value, -c.decode_tokens_per_s.value, c.ppl_increase_pct.value) for c in cands]
+    pts = [(c.peak_memory_gib.value, -c.decode_tokens_per_s.value, -c.prefill_tokens_per_s.value,
+            c.ppl_increase_pct.value) for c in cands]
     return [not any(all(x <= y for x, y in zip(o, v)) and o != v for j, o in enumerate(pts) if j != i)
             for i, v in enumerate(pts)]
 

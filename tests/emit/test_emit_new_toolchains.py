@@ -73,3 +73,22 @@ def test_mlc_folder_on_a_jetson(tmp_path):
     assert "no usable wheel on PyPI" in (folder / "README.md").read_text()
     r = run_script(folder, "--dry-run", "--context", "4k", "./model", cwd=tmp_path)
     assert r.returncode == 2 and "must be an integer" in r.stderr
+
+
+def test_rkllm_folder_on_an_rk3588_board(tmp_path):
+    """RKLLM's folder (no toolkit here: it is not on PyPI): a dry run prints the conversion for the board's chip, the
+    conversion script refuses a quantization the chip's NPU does not run, and bad options exit 2."""
+    import subprocess
+    import sys
+
+    folder = emit_one(tmp_path, "orange-pi-5-16gb", "rkllm", "w8a8")
+    r = run_script(folder, "--dry-run", "./model", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert "export_rkllm.py" in r.stdout and "--platform rk3588" in r.stdout and "--npu-cores 3" in r.stdout
+    assert "rkllm-toolkit is not on PyPI" in r.stderr
+    conv = subprocess.run([sys.executable, str(folder / "export_rkllm.py"), "./model", "x.rkllm", "--quant", "w4a16"],
+                          capture_output=True, text=True, cwd=tmp_path, timeout=60)
+    assert conv.returncode != 0 and "rk3588 runs w8a8" in conv.stderr
+    r = run_script(folder, "--dry-run", "--platform", "rk9999", "./model", cwd=tmp_path)
+    assert r.returncode == 2 and "unknown --platform" in r.stderr
+    assert "not on PyPI" in (folder / "README.md").read_text()
