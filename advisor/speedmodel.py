@@ -86,13 +86,20 @@ class EngineEffect:
     via: str  # what it rests on, in words
 
 
-def engine_effect(p: dict, kind: str, engine: str, unit: str, like: list[str]) -> EngineEffect:
+def engine_effect(p: dict, kind: str, engine: str, unit: str, like: list[str], vendor: str = "") -> EngineEffect:
     """The fitted log-efficiency of an engine, or a proxy's: the first `like` engine that was fitted, else the mean
-    of the measured engines on the same unit."""
+    of the measured engines on the same unit. An engine measured only on other makers' hardware (llama.cpp Vulkan
+    on a Mali GPU, its rows being AMD, Intel and NVIDIA) keeps its own efficiency but counts as a proxy: nothing
+    measured it on this maker's silicon and drivers."""
     eff, rows = p[kind]["engine"], p[kind]["rows"]
     if engine in eff:
         n = rows.get(engine, 0)
         src, devs = p[kind].get("coverage", {}).get(engine, [0, 0])
+        fitted = p[kind].get("vendor", {})
+        makers = sorted(k.split("|", 1)[1] for k in fitted if k.startswith(engine + "|"))
+        if vendor and makers and vendor not in makers:
+            return EngineEffect(eff[engine], "proxy", 0, f"no {kind} rows of {engine} on {vendor} hardware: its "
+                                f"{n} rows on {', '.join(makers)} hardware, borrowed")
         return EngineEffect(eff[engine], "engine", n, f"{n} public {kind} measurements of {engine} "
                             f"({src} sources, {devs} devices)")
     for other in like:
@@ -112,7 +119,7 @@ def exp_imputed(k: dict, unit: str) -> float:
 def predict_log(p: dict, kind: str, x: SpeedInput, like: list[str]) -> tuple[float, EngineEffect]:
     """log tokens/s of `kind` ('decode' | 'prefill') for one input, and the engine effect it used."""
     k = p[kind]
-    eff = engine_effect(p, kind, x.engine, x.unit, like)
+    eff = engine_effect(p, kind, x.engine, x.unit, like, x.vendor)
     log_eff = (eff.value + k["family"].get(fam_key(x.unit, x.family), 0.0)
                + k.get("vendor", {}).get(vendor_key(x.engine, x.vendor), 0.0))
     u = x.unit

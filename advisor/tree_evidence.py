@@ -15,7 +15,7 @@ from .speed_data import SpeedRow
 
 BRANCH_VENDORS = {  # whose hardware each branch of knowledge/decision_tree.yaml covers
     "apple": {"apple"}, "snapdragon-npu": {"qualcomm"}, "snapdragon-cpu": {"qualcomm"}, "intel": {"intel", "x86"},
-    "nvidia": {"nvidia"}, "amd": {"amd", "x86"}, "cpu-only": {"arm", "x86"}, "rockchip-npu": {"arm"},
+    "nvidia": {"nvidia"}, "amd": {"amd", "x86"}, "cpu-only": {"arm", "x86"}, "rockchip-npu": {"arm", "rockchip"},
 }
 BRANCH_DEVICES = {"rockchip-npu": r"Rockchip|RK35\d\d|RV1126|Orange Pi 5|Rock 5"}  # narrower: these devices only
 BASELINE = "llamacpp-cpu"

@@ -75,3 +75,30 @@ def test_rkllm_is_offered_only_where_there_is_a_rockchip_npu(kb, profs):
                      load_calibration())
     assert any("Rockchip board with an RKNPU" in step and "yes" in step for step in full.decision_path)
     assert {"rkllm", "llamacpp"} <= {c.backend for c in full.candidates}
+
+
+def test_an_engine_never_measured_on_this_makers_hardware_is_a_proxy(kb, profs):
+    """ExecuTorch's CPU rows are phones (Qualcomm, Apple cores): on a Raspberry Pi's Cortex-A76 its figure keeps the
+    engine's efficiency but is a proxy, ranked after the measured llama.cpp CPU route; on a Snapdragon it is not."""
+    pi = make_plan(profs["raspberry-pi-5-8gb"], kb.models["llama-3.2-1b-instruct"], Constraints(), kb,
+                   load_calibration())
+    et = [c for c in pi.candidates if c.engine == "executorch-cpu"]
+    assert et and all(c.decode_tokens_per_s.evidence == "proxy" and c.decode_tokens_per_s.rows == 0 for c in et)
+    assert "no decode rows of executorch-cpu on arm hardware" in et[0].decode_tokens_per_s.basis
+    first_proxy = next(i for i, c in enumerate(pi.candidates) if c.decode_tokens_per_s.evidence == "proxy")
+    assert all(c.decode_tokens_per_s.evidence != "proxy" for c in pi.candidates[:first_proxy])
+    assert pi.candidates[0].engine == "llamacpp-cpu"
+    phone = plan_for(kb, profs, "galaxy-s24-ultra", "llama-3.2-1b-instruct", "executorch")
+    assert all(c.decode_tokens_per_s.evidence == "engine" for c in phone.candidates if c.engine == "executorch-cpu")
+
+
+def test_rkllm_rows_are_the_rockchip_npus_own():
+    """The fit files RKLLM rows under the NPU's maker (rockchip), as the profiles name it, so the plan applies the
+    engine's fitted effect on that hardware; the boards' Arm cores stay 'arm'."""
+    from advisor import paths
+    from advisor.speed_data import device_vendor
+
+    assert device_vendor({"device": "Rockchip RK3588", "npu_name": "RKNPU (3-core)"}, "npu") == "rockchip"
+    assert device_vendor({"device": "Orange Pi 5 (RK3588S)"}, "cpu") == "arm"
+    vendors = json.loads(paths.CALIBRATION_FILE.read_text())["speed"]["decode"]["vendor"]
+    assert "rkllm-npu|rockchip" in vendors
