@@ -196,6 +196,8 @@ def device_vendor(dev: dict, unit: str) -> str:
     v = next((v for v, pat in _VENDORS if re.search(pat, text)), "other")
     if unit == "cpu" and v in ("intel", "amd"):
         return "x86"
+    if unit == "cpu" and v == "nvidia":
+        return "arm"  # Jetson and GB10 CPUs are Arm Cortex cores (speedmodel.cpu_vendor)
     if unit == "npu" and v == "arm" and re.search(r"Rockchip|RK3\d|RV11|RKNPU", text):
         return "rockchip"  # the RKNPU is Rockchip's own (profiles name its vendor so); the Arm cores stay "arm"
     return v

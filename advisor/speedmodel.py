@@ -73,8 +73,9 @@ def vendor_key(engine: str, vendor: str) -> str:
 
 
 def cpu_vendor(device_class: str) -> str:
-    """The CPU maker class a device's CPU engine runs on, from the profile's class."""
-    return {"apple_silicon": "apple", "snapdragon": "qualcomm", "nvidia_jetson": "nvidia", "arm_sbc": "arm"}.get(
+    """The CPU maker class a device's CPU engine runs on, from the profile's class. Jetson CPUs are Arm's own
+    Cortex designs (A78AE), like the boards', so they share the Arm cores' rows."""
+    return {"apple_silicon": "apple", "snapdragon": "qualcomm", "nvidia_jetson": "arm", "arm_sbc": "arm"}.get(
         device_class, "x86")
 
 
