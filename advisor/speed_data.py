@@ -189,15 +189,17 @@ _VENDORS = [  # first match on the device name and its unit's name
     ("arm", r"Raspberry|Rockchip|RK3|RV11|Orange Pi|Rock 5|Exynos|Mali|Galaxy A"),
 ]
 
+# a CPU's maker class from the vendor its device matched, as speedmodel.cpu_vendor gives it at plan time: PC CPUs
+# are x86 whoever made them; NVIDIA's own CPUs (Jetson, GB10) are Arm Cortex cores
+_CPU_CLASS = {"intel": "x86", "amd": "x86", "nvidia": "arm"}
+
 
 def device_vendor(dev: dict, unit: str) -> str:
     """Who made the unit a row ran on (x86 for PC CPUs, whoever made them), from the device's names."""
     text = " ".join(str(dev.get(k) or "") for k in ("device", "gpu_name", "npu_name"))
     v = next((v for v, pat in _VENDORS if re.search(pat, text)), "other")
-    if unit == "cpu" and v in ("intel", "amd"):
-        return "x86"
-    if unit == "cpu" and v == "nvidia":
-        return "arm"  # Jetson and GB10 CPUs are Arm Cortex cores (speedmodel.cpu_vendor)
+    if unit == "cpu":
+        return _CPU_CLASS.get(v, v)
     if unit == "npu" and v == "arm" and re.search(r"Rockchip|RK3\d|RV11|RKNPU", text):
         return "rockchip"  # the RKNPU is Rockchip's own (profiles name its vendor so); the Arm cores stay "arm"
     return v

@@ -104,15 +104,12 @@ def test_rkllm_rows_are_the_rockchip_npus_own():
     assert "rkllm-npu|rockchip" in vendors
 
 
-def test_rkllm_is_fitted_on_more_than_one_rockchip_chip():
+def test_rkllm_is_fitted_on_more_than_one_rockchip_chip(kb):
     """The RK3576 has a sourced bandwidth (Rockchip's DDR loader), so its rows enter the fit beside the RK3588's:
     w4a16 is measured, not only the RK3588's w8a8 family; the RV1126B and RK3562 still have none and stay out."""
-    from advisor.engines import load_engines
     from advisor.speed_data import load_speed_rows
 
-    from advisor.knowledge import load_knowledge
-
-    rows, skipped, _ = load_speed_rows(load_knowledge(), load_engines())
+    rows, skipped, _ = load_speed_rows(kb, kb.engines)
     rk = [r for r in rows if r.x.engine == "rkllm-npu"]
     assert {"Rockchip RK3588", "Rockchip RK3576"} <= {r.group for r in rk}
     assert any(r.family == "int4_group" for r in rk if r.group == "Rockchip RK3576")
