@@ -120,7 +120,7 @@ def positive_float(s: str | None) -> float | None:
 def device_group(name: str) -> str:
     g = re.sub(r"\s*\((?:on |CPU|NPU|Arc iGPU|Iris Xe|[^)]*host)[^)]*\)", "", name)
     g = re.sub(r"\s+\d+\s*GB\b.*$", "", g)
-    return g.strip()
+    return re.sub(r"\+$", "", g.strip())  # a phone's "+" model carries the same chip and memory (Galaxy S25+)
 
 
 def load_devices(directory: Path | None = None) -> dict[str, dict]:

@@ -42,6 +42,10 @@ LOSS = {"decode": "cauchy", "prefill": "soft_l1"}
 # few sources stays nearer its unit's mean. On prefill both made every split worse, so it has none.
 SIGMA_SOURCE = {"decode": 0.4, "prefill": 0.0}
 SIGMA_SOURCE_ENGINE = {"decode": 0.4, "prefill": 0.0}
+# Decode's Cauchy loss has several minima; steps scaled by the Jacobian's columns reach the same one whatever the
+# BLAS thread count (unscaled, one and two threads ended 0.16 apart on OpenCL's efficiency, 2026-12-04 data), so a
+# rebuild on another machine matches the shipped calibration.
+X_SCALE = {"decode": "jac", "prefill": 1.0}
 F_SCALE = 0.25  # soft-L1 loss: residuals beyond ~25 % in log space count linearly (robust to odd rows)
 
 
@@ -157,7 +161,7 @@ class SpeedFit:
         theta0[i_eng] = start
         theta0[i_unit] = start
         sol = least_squares(residuals, theta0, loss=LOSS[self.kind], f_scale=F_SCALE, method="trf", max_nfev=2000,
-                            jac=jac)
+                            jac=jac, x_scale=X_SCALE[self.kind])
         th = full(sol.x)
         p: dict = {"engine": {e: float(th[ix[f"engine:{e}"]]) for e in eng_ids},
                    "unit_mean": {u: float(th[ix[f"unit_mean:{u}"]]) for u in UNITS},
