@@ -46,6 +46,10 @@ SIGMA_SOURCE_ENGINE = {"decode": 0.4, "prefill": 0.0}
 # BLAS thread count (unscaled, one and two threads ended 0.16 apart on OpenCL's efficiency, 2026-12-04 data), so a
 # rebuild on another machine matches the shipped calibration.
 X_SCALE = {"decode": "jac", "prefill": 1.0}
+# Fitted once for every unit: the fixed cost of a prefill call (log_t0). Only short prompts pin it down, and nearly
+# all of them are one source per unit (OpenVINO's 32-token first-token latencies on Intel GPUs); fitted per unit it
+# was left to that one source, and leaving it out moved the GPU's cost freely (new source: 45 % -> 37 % with one).
+SHARED = {"log_t0"}
 F_SCALE = 0.25  # soft-L1 loss: residuals beyond ~25 % in log space count linearly (robust to odd rows)
 
 
@@ -74,7 +78,7 @@ class SpeedFit:
         names = ([f"engine:{e}" for e in eng_ids] + [f"unit_mean:{u}" for u in UNITS] + [f"family:{f}" for f in fams]
                  + [f"vendor:{v}" for v in vends])
         extra = (["log_kappa", "log_tau", "log_beta"] if self.kind == "decode" else ["log_alpha", "log_t0"]) + ["log_impute"]
-        names += [f"{p}:{u}" for p in extra for u in UNITS]
+        names += [f"{p}:{u}" for p in extra for u in (("all",) if p in SHARED else UNITS)]
         unit_of = {r.x.engine: r.x.unit for r in use}
         # decode: each GPU/NPU engine's per-layer cost varies around its unit's (llama.cpp's Hexagon ops that fall
         # back to the CPU cost far more per layer than a QNN context binary)
@@ -87,6 +91,7 @@ class SpeedFit:
         names = [n for n in names if n not in FIXED] + [n for n in names if n in FIXED]
         n_free = sum(1 for n in names if n not in FIXED)
         ix = {n: i for i, n in enumerate(names)}
+        ix.update({f"{p}:{u}": ix[f"{p}:all"] for p in extra if p in SHARED for u in UNITS})
         ie = np.array([ix[f"engine:{r.x.engine}"] for r in use])
         ifam = np.array([ix[f"family:{fam_key(r.x.unit, r.x.family)}"] for r in use])
         iven = np.array([ix[f"vendor:{vendor_key(r.x.engine, r.x.vendor)}"] for r in use])
@@ -109,7 +114,7 @@ class SpeedFit:
         i_eng = np.array([ix[f"engine:{e}"] for e in eng_ids])
         i_fam = np.array([ix[f"family:{f}"] for f in fams])
         i_unit = np.array([ix[f"unit_mean:{u}"] for u in UNITS])
-        i_extra = np.array([ix[f"{p}:{u}"] for p in extra for u in UNITS if f"{p}:{u}" not in FIXED])
+        i_extra = np.array([ix[n] for n in names if n.split(":", 1)[0] in extra and n not in FIXED])
         fixed = np.array([FIXED[n] for n in names[n_free:]])
 
         def full(free):

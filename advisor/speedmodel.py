@@ -8,9 +8,10 @@ Decode, per generated token:   t = bytes read / (bandwidth x eff_bw)        memo
 Prefill, per prompt token:     t = (2 x active params + alpha x attention FLOPs) / (compute x eff_compute)
                                    + t0 / prompt tokens                        fixed cost of a prefill call
 
-eff_bw and eff_compute are exp(engine effect + quant-family effect on that unit); kappa, tau, beta, alpha and t0 are
-fitted per compute unit. beta weighs decode attention against the weight matmuls: attention reads an F16 KV cache
-with float math, not the int8 dot products the unit's peak counts, so a long context costs a CPU more than its FLOPs. Every function works on floats (math.exp) and on numpy arrays (numpy.exp) alike.
+eff_bw and eff_compute are exp(engine effect + quant-family effect on that unit); kappa, tau, beta and alpha are
+fitted per compute unit, t0 once for all units. beta weighs decode attention against the weight matmuls: attention
+reads an F16 KV cache with float math, not the int8 dot products the unit's peak counts, so a long context costs a CPU
+more than its FLOPs. Every function works on floats (math.exp) and on numpy arrays (numpy.exp) alike.
 """
 
 from __future__ import annotations
