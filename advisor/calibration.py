@@ -15,7 +15,7 @@ from pathlib import Path
 
 from . import paths
 from .errors import KnowledgeError
-from .speedmodel import SpeedInput, predict_log
+from .speedmodel import SpeedInput, device_key, device_offset, predict_log
 
 @dataclass(frozen=True)
 class SpeedEstimate:
@@ -63,6 +63,12 @@ class Calibration:
         """log(peak compute / bandwidth) typical of this unit: imputes a compute figure a device does not state."""
         return float(self.speed_params["compute_ratio"].get(unit, 0.0))
 
+    def device_of(self, profile_id: str, unit: str) -> str:
+        """The measured device group whose fitted decode offset a plan for this profile uses ('' when none)."""
+        have = self.speed_params["decode"].get("device", {})
+        groups = self.speed_params.get("profile_devices", {}).get(profile_id, [])
+        return next((g for g in groups if device_key(g, unit) in have), "")
+
     def _band(self, kind: str, x: SpeedInput, evidence: str) -> tuple[float, float, str]:
         bands = self.speed_params[kind]["bands"]
         if evidence == "proxy":
@@ -85,7 +91,9 @@ class Calibration:
             evidence = "measured-here"
         lo, hi, band = self._band(kind, x, eff.evidence)
         mid = math.exp(y)
+        offset = device_offset(self.speed_params[kind], x.device, x.unit)
         basis = (f"{eff.via}; compute {x.compute_tops:.3g} TOPS"
+                 + (f"; this device's own rows x{math.exp(offset):.2f} ({x.device})" if offset else "")
                  + (" (not stated: imputed from bandwidth)" if x.compute_imputed else "")
                  + f"; interval = {band}")
         return SpeedEstimate(mid, mid * math.exp(lo), mid * math.exp(hi), basis, evidence, rows)
@@ -147,11 +155,13 @@ def check_calibration(data: object, where: Path | str) -> None:
         family: dict[str, float]
         rows: dict[str, int]
         bands: dict[str, tuple[float, float, float]]
+        device: dict[str, float] = {}
 
     class Speed(Loose):
         decode: SpeedKind
         prefill: SpeedKind
         compute_ratio: dict[str, float]
+        profile_devices: dict[str, list[str]] = {}
 
     class SizeBand(Loose):
         rel_error: float

@@ -113,6 +113,23 @@ def speed_bands(kind: str, rows: list, engines: dict) -> dict:
             or k.startswith("unit:")}
 
 
+def profile_devices(rows: list) -> dict[str, list[str]]:
+    """profiles/ id -> the measured device groups it describes (`profile_id` in knowledge/data/devices*.csv,
+    space-separated), most rows first: a plan for that profile uses those devices' fitted offsets."""
+    from .speed_data import device_group, load_devices
+
+    counts: dict[str, int] = {}
+    for r in rows:
+        counts[r.group] = counts.get(r.group, 0) + 1
+    out: dict[str, set] = {}
+    for name, dev in load_devices().items():
+        group = device_group(name)
+        if group in counts:
+            for pid in (dev.get("profile_id") or "").split():
+                out.setdefault(pid, set()).add(group)
+    return {pid: sorted(gs, key=lambda g: (-counts[g], g)) for pid, gs in sorted(out.items())}
+
+
 def build_speed(kb: Knowledge) -> tuple[dict, list]:
     from .engines import load_engines
     from .speed_data import load_speed_rows
@@ -121,7 +138,8 @@ def build_speed(kb: Knowledge) -> tuple[dict, list]:
     engines = load_engines()
     rows, skipped, ratios = load_speed_rows(kb, engines)
     speed: dict = {"compute_ratio": ratios, "skipped_rows": dict(sorted(skipped.items())),
-                   "sources": len({r.source for r in rows}), "devices": len({r.group for r in rows})}
+                   "sources": len({r.source for r in rows}), "devices": len({r.group for r in rows}),
+                   "profile_devices": profile_devices(rows)}
     for kind in ("decode", "prefill"):
         m = SpeedFit(kind).fit(rows, engines)
         speed[kind] = {**m.params_, "bands": speed_bands(kind, rows, engines)}

@@ -146,6 +146,8 @@ class IsaFeature(Strict):
 class CpuIsa(Strict):
     features: list[IsaFeature]
     default: IsaFeature
+    float_features: list[IsaFeature] = Field(default_factory=list)
+    float_default: IsaFeature | None = None
 
 
 # ------------------------------------------------------------------ models.yaml
@@ -166,13 +168,15 @@ class Knowledge(Strict):
     energy: Any = Field(default=None, description="advisor.energy.EnergyKnowledge: power model and constants")
     workloads: dict[str, Any] = Field(default_factory=dict, description="--workload presets by id")
 
-    def macs_per_cycle(self, features: list[str]) -> float:
-        """Peak int8 MACs per cycle per core for the best ISA feature the CPU lists (knowledge/cpu_isa.yaml)."""
+    def macs_per_cycle(self, features: list[str], float_math: bool = False) -> float:
+        """Peak MACs per cycle per core for the best ISA feature the CPU lists (knowledge/cpu_isa.yaml): int8, or
+        with `float_math` the float multiply-adds attention over an F16 KV cache runs on."""
         if self.cpu_isa is None:
             return 16.0
         have = set(features)
-        return next((f.macs_per_cycle for f in self.cpu_isa.features if f.feature in have),
-                    self.cpu_isa.default.macs_per_cycle)
+        table = self.cpu_isa.float_features if float_math else self.cpu_isa.features
+        default = (self.cpu_isa.float_default if float_math else None) or self.cpu_isa.default
+        return next((f.macs_per_cycle for f in table if f.feature in have), default.macs_per_cycle)
 
     def usable_gib(self, device_class: str, capacity_gib: float) -> float:
         rule = self.memory.get(device_class) or self.memory["default"]

@@ -207,7 +207,8 @@ def speed_input(dev: DeviceProfile, model: ModelSpec, pc: ParamCounts, fmt: Quan
         attn_gflop_per_token=attn * kv_prefill, attn_gflop_decode=attn * kv_decode,
         prompt_tokens=float(work.prompt_tokens),
         vendor=_vendor(dev, compute),
-        attn_tops=cpu_tops(dev.cpu.cores, dev.cpu.freq_ghz, kb.macs_per_cycle(["neon"]))
+        attn_tops=cpu_tops(dev.cpu.cores, dev.cpu.freq_ghz, kb.macs_per_cycle(dev.cpu.features, float_math=True))
         if compute == "cpu" and dev.cpu.freq_ghz else 0.0,
+        device=cal.device_of(dev.id, compute),
     )
     return x, engine

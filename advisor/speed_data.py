@@ -139,7 +139,7 @@ def load_devices(directory: Path | None = None) -> dict[str, dict]:
 
 def unit_tops(dev: dict, unit: str, threads: float | None, kb: Knowledge, float_math: bool = False) -> float | None:
     """The device's peak for the unit from its sourced figures (None when it states none). `float_math`: a CPU's
-    throughput for float attention (its NEON/SSE-class figure, whatever int8 extensions it has); 0 for GPUs/NPUs,
+    throughput for float attention (FP16 or FP32 lanes, whatever int8 extensions it has); 0 for GPUs/NPUs,
     whose stated peak serves both."""
     if unit != "cpu":
         if float_math:
@@ -149,8 +149,7 @@ def unit_tops(dev: dict, unit: str, threads: float | None, kb: Knowledge, float_
     if not (cores and ghz):
         return None
     used = min(threads or cores, cores)  # all cores unless the source says how many threads ran, as plans assume
-    feats = ["neon"] if float_math else (dev.get("cpu_features") or "").split()
-    return cpu_tops(used, ghz, kb.macs_per_cycle(feats))
+    return cpu_tops(used, ghz, kb.macs_per_cycle((dev.get("cpu_features") or "").split(), float_math))
 
 
 def compute_ratios(devices: dict[str, dict], kb: Knowledge) -> dict[str, float]:
@@ -308,6 +307,7 @@ def load_speed_rows(kb: Knowledge, engines: dict[str, Engine], files: list[Path]
                     attn_gflop_per_token=attn * kv_prefill, attn_gflop_decode=attn * kv_decode, prompt_tokens=prompt,
                     vendor=device_vendor({**dev, "device": r["device"]}, eng.unit),
                     attn_tops=unit_tops(dev, eng.unit, threads, kb, float_math=True) or 0.0,
+                    device=device_group(r["device"]),
                 )
                 rows.append(SpeedRow(
                     x=x, tg=tg, pp=pp, device=r["device"], group=device_group(r["device"]),

@@ -17,7 +17,8 @@ from collections import Counter
 
 from .engines import Engine
 from .speed_data import SpeedRow
-from .speedmodel import BETA_SCALE, UNITS, decode_seconds, fam_key, predict_log, prefill_seconds, vendor_key
+from .speedmodel import (BETA_SCALE, UNITS, decode_seconds, device_key, fam_key, predict_log, prefill_seconds,
+                         vendor_key)
 
 SIGMA_ENGINE = 1.0  # prior sd of an engine's log-efficiency around its unit's mean (a factor of ~2.7)
 SIGMA_FAMILY = 0.3  # prior sd of a quantization family's effect on one unit
@@ -42,6 +43,11 @@ LOSS = {"decode": "cauchy", "prefill": "soft_l1"}
 # few sources stays nearer its unit's mean. On prefill both made every split worse, so it has none.
 SIGMA_SOURCE = {"decode": 0.4, "prefill": 0.0}
 SIGMA_SOURCE_ENGINE = {"decode": 0.4, "prefill": 0.0}
+# Device offsets: what one measured device's unit shows beyond its stated bandwidth and compute (a laptop NPU that
+# reaches no more than a phone's despite a wider bus), shrunk toward 0 with this prior sd. Unlike source offsets
+# they enter predictions, for that device only: a plan for a measured device uses them, a new device gets 0.
+# On prefill they helped a new source (36.4 % -> 35.1 %) but hurt a new device (30.5 % -> 32.7 %), so it has none.
+SIGMA_DEVICE = {"decode": 0.3, "prefill": 0.0}
 # Decode's Cauchy loss has several minima; steps scaled by the Jacobian's columns reach the same one whatever the
 # BLAS thread count (unscaled, one and two threads ended 0.16 apart on OpenCL's efficiency, 2026-12-04 data), so a
 # rebuild on another machine matches the shipped calibration.
@@ -88,6 +94,9 @@ class SpeedFit:
         srcs = sorted({r.source for r in use}) if sd_src else []
         srceng = sorted({(r.source, r.x.engine) for r in use}) if sd_srceng else []
         names += [f"source:{s}" for s in srcs] + [f"srceng:{s}|{e}" for s, e in srceng]
+        sd_dev = SIGMA_DEVICE[self.kind]
+        devs = sorted({device_key(r.x.device, r.x.unit) for r in use if r.x.device}) if sd_dev else []
+        names += [f"device:{d}" for d in devs]
         names = [n for n in names if n not in FIXED] + [n for n in names if n in FIXED]
         n_free = sum(1 for n in names if n not in FIXED)
         ix = {n: i for i, n in enumerate(names)}
@@ -104,6 +113,8 @@ class SpeedFit:
         isrceng = np.array([ix.get(f"srceng:{r.source}|{r.x.engine}", ix["zero"]) for r in use])
         i_src = np.array([ix[f"source:{s}"] for s in srcs], dtype=int)
         i_srceng = np.array([ix[f"srceng:{s}|{e}"] for s, e in srceng], dtype=int)
+        idev = np.array([ix.get(f"device:{device_key(r.x.device, r.x.unit)}", ix["zero"]) for r in use])
+        i_dev = np.array([ix[f"device:{d}"] for d in devs], dtype=int)
         cells = Counter((r.source, r.device, r.x.engine) for r in use)
         w = np.array([cells[(r.source, r.device, r.x.engine)] ** -CELL_POWER for r in use])
         col = {k: np.array([getattr(r.x, k) for r in use], dtype=float) for k in
@@ -133,7 +144,7 @@ class SpeedFit:
                 t = prefill_seconds(col["active_params_b"], col["attn_gflop_per_token"], tops,
                                     col["prompt_tokens"], log_eff, theta[iu["log_alpha"]], theta[iu["log_t0"]],
                                     exp=np.exp)
-            return -np.log(t)
+            return -np.log(t) + theta[idev]
 
         def residuals(free):
             theta = full(free)
@@ -147,14 +158,16 @@ class SpeedFit:
                 theta[i_tau_e] / self.sigma_engine,
                 theta[i_src] / (sd_src or 1.0),
                 theta[i_srceng] / (sd_srceng or 1.0),
+                theta[i_dev] / (sd_dev or 1.0),
             ])
 
         # Which parameters each residual depends on (a data row: its engine, family, vendor, unit and source
         # parameters; a prior row: its own), so the Jacobian's finite differences perturb many at once.
         dep = np.zeros((len(use), len(names)), dtype=bool)
-        for idx in [ie, ifam, iven, itau, isrc, isrceng, *iu.values()]:
+        for idx in [ie, ifam, iven, itau, isrc, isrceng, idev, *iu.values()]:
             dep[np.arange(len(use)), idx] = True
-        for cols in ([i_eng, unit_of_engine], [i_fam], [i_ven], [i_unit], [i_extra], [i_tau_e], [i_src], [i_srceng]):
+        for cols in ([i_eng, unit_of_engine], [i_fam], [i_ven], [i_unit], [i_extra], [i_tau_e], [i_src], [i_srceng],
+                     [i_dev]):
             block = np.zeros((len(cols[0]), len(names)), dtype=bool)
             for c in cols:
                 block[np.arange(len(c)), c] = True
@@ -175,6 +188,8 @@ class SpeedFit:
                    "rows": dict(sorted(Counter(r.x.engine for r in use).items())),
                    "coverage": {e: [len({r.source for r in use if r.x.engine == e}),
                                     len({r.group for r in use if r.x.engine == e})] for e in eng_ids}}
+        if devs:
+            p["device"] = {d: round(float(th[ix[f"device:{d}"]]), 4) for d in devs}
         if tau_engines:
             p["engine_tau"] = {e: float(th[ix[f"engine_tau:{e}"]]) for e in tau_engines}
         for name in extra:

@@ -42,8 +42,9 @@ class SpeedInput:
     attn_gflop_decode: float = 0.0  # attention GFLOPs per generated token at the decode position
     prompt_tokens: float = 512.0  # prompt length of the prefill
     vendor: str = ""  # who made the unit (apple, qualcomm, intel, amd, nvidia, arm; x86 for PC CPUs)
-    attn_tops: float = 0.0  # the unit's float throughput for attention (CPUs: cores x GHz x NEON/SSE-class MACs,
+    attn_tops: float = 0.0  # the unit's float throughput for attention (CPUs: cores x GHz x FP16/FP32 lanes,
     #                         whatever int8 extensions add); 0: the same as compute_tops
+    device: str = ""  # the measured device (group) this input runs on, when public rows name it: its fitted offset
 
 
 def cpu_tops(cores: float, ghz: float, macs_per_cycle: float) -> float:
@@ -134,4 +135,14 @@ def predict_log(p: dict, kind: str, x: SpeedInput, like: list[str]) -> tuple[flo
     else:
         t = prefill_seconds(x.active_params_b, x.attn_gflop_per_token, tops, x.prompt_tokens, log_eff,
                             k["log_alpha"][u], k["log_t0"][u])
-    return -math.log(max(t, 1e-12)), eff
+    return -math.log(max(t, 1e-12)) + device_offset(k, x.device, u), eff
+
+
+def device_key(device: str, unit: str) -> str:
+    return f"{device}|{unit}"
+
+
+def device_offset(k: dict, device: str, unit: str) -> float:
+    """The fitted log offset of one measured device's unit (what its rows showed beyond its stated figures); 0 for a
+    device no public row measured."""
+    return k.get("device", {}).get(device_key(device, unit), 0.0) if device else 0.0

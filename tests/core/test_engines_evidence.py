@@ -192,3 +192,36 @@ def test_calibration_records_what_the_fit_rests_on():
         assert speed[kind]["rows"]["qnn-npu"] > 50
         assert any(k.startswith("proxy:") for k in speed[kind]["bands"])
     assert speed["sources"] >= 30 and speed["devices"] >= 40
+
+
+def test_a_cpu_without_fp16_arithmetic_attends_at_half_the_float_rate(kb, profs):
+    """Cortex-A72 (Pi 4): int8 NEON multiplies on one pipe, attention in FP32 lanes; Cortex-A76 (Pi 5): FP16."""
+    assert kb.macs_per_cycle(["neon"]) == 8 and kb.macs_per_cycle(["neon", "dotprod", "fp16"]) == 32
+    assert kb.macs_per_cycle(["neon"], float_math=True) == 8
+    assert kb.macs_per_cycle(["neon", "dotprod"], float_math=True) == 16  # dotprod cores have FP16 arithmetic
+    assert kb.macs_per_cycle(["avx2", "avx_vnni"], float_math=True) == 16
+    model, cal, work = kb.models["llama-3.2-1b-instruct"], load_calibration(), Workload(4096, 2048, 128)
+    pi4, pi5 = profs["raspberry-pi-4-4gb"], profs["raspberry-pi-5-8gb"]
+    same_as_pi5 = pi4.model_copy(update={"cpu": pi4.cpu.model_copy(update={"features": list(pi5.cpu.features)})})
+    a72, _ = predict(pi4, model, "llamacpp", "cpu", "Q4_0", work, kb, cal)
+    a76_isa, _ = predict(same_as_pi5, model, "llamacpp", "cpu", "Q4_0", work, kb, cal)
+    assert a72.decode_tokens_per_s.value < a76_isa.decode_tokens_per_s.value
+    assert a72.prefill_tokens_per_s.value < 0.8 * a76_isa.prefill_tokens_per_s.value
+
+
+def test_a_measured_device_carries_its_own_offset_and_a_new_one_none(kb, profs):
+    """The X Elite's NPU rows (Qualcomm's CRD) reach no more than a phone's: a plan for the profile describing it
+    uses that fitted offset and says so; the same hardware under another id is a new device and gets none."""
+    cal = load_calibration()
+    groups = cal.speed_params["profile_devices"]["snapdragon-x-elite-laptop"]
+    assert "Snapdragon X Elite CRD" in groups
+    offset = cal.speed_params["decode"]["device"]["Snapdragon X Elite CRD|npu"]
+    assert offset < -0.2
+    dev = profs["snapdragon-x-elite-laptop"]
+    model, work = kb.models["phi-3.5-mini-instruct"], Workload(4096, 512, 128)
+    known, _ = predict(dev, model, "qnn", "npu", "w4a16", work, kb, cal)
+    unknown, _ = predict(dev.model_copy(update={"id": "my-x-elite"}), model, "qnn", "npu", "w4a16", work, kb, cal)
+    assert "this device's own rows" in known.decode_tokens_per_s.basis
+    assert "this device's own rows" not in unknown.decode_tokens_per_s.basis
+    ratio = known.decode_tokens_per_s.value / unknown.decode_tokens_per_s.value
+    assert ratio == pytest.approx(math.exp(offset), rel=1e-3)
