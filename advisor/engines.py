@@ -28,6 +28,8 @@ class Engine(Strict):
     like: list[str] = Field(default_factory=list, description="engines a proxy borrows from, in order")
     static_shapes: bool = Field(default=False, strict=True, description="compiled for a fixed context: prefill attends over all "
                                                           "of it, however short the prompt")
+    attention: Literal["unit", "cpu"] = Field(default="unit", description="where decode attention runs: on the engine's "
+                                              "unit, or on the CPU (ops the backend does not offload)")
     source: str
 
 

@@ -199,6 +199,7 @@ def speed_input(dev: DeviceProfile, model: ModelSpec, pc: ParamCounts, fmt: Quan
     kv_decode = work.prompt_tokens + work.gen_tokens / 2
     kv_prefill = work.context if (engine and engine.static_shapes) else work.prompt_tokens / 2
     attn = 4.0 * model.num_hidden_layers * model.num_attention_heads * model.head_size / 1e9
+    attn_on_cpu = bool(engine and engine.attention == "cpu" and dev.cpu.freq_ghz)
     x = SpeedInput(
         engine=engine.id if engine else f"{backend}-{compute}", unit=compute, family=fmt.family, bandwidth_gbs=bw,
         compute_tops=tops, compute_imputed=imputed,
@@ -208,7 +209,7 @@ def speed_input(dev: DeviceProfile, model: ModelSpec, pc: ParamCounts, fmt: Quan
         prompt_tokens=float(work.prompt_tokens),
         vendor=_vendor(dev, compute),
         attn_tops=cpu_tops(dev.cpu.cores, dev.cpu.freq_ghz, kb.macs_per_cycle(dev.cpu.features, float_math=True))
-        if compute == "cpu" and dev.cpu.freq_ghz else 0.0,
-        device=cal.device_of(dev.id, compute),
+        if (compute == "cpu" or attn_on_cpu) and dev.cpu.freq_ghz else 0.0,
+        device=cal.device_of(dev.id, compute), attn_on_cpu=attn_on_cpu,
     )
     return x, engine

@@ -299,6 +299,7 @@ def load_speed_rows(kb: Knowledge, engines: dict[str, Engine], files: list[Path]
                 kv_decode = ctx if ctx else prompt + gen / 2
                 kv_prefill = ctx if (ctx and eng.static_shapes) else prompt / 2
                 attn = 4.0 * layers * q_width / 1e9
+                cpu_attn = unit_tops(dev, "cpu", None, kb, float_math=True) if eng.attention == "cpu" else None
                 x = SpeedInput(
                     engine=eng.id, unit=eng.unit, family=family, bandwidth_gbs=bw, compute_tops=tops,
                     compute_imputed=imputed,
@@ -306,8 +307,8 @@ def load_speed_rows(kb: Knowledge, engines: dict[str, Engine], files: list[Path]
                     active_params_b=act_params, layers=layers,
                     attn_gflop_per_token=attn * kv_prefill, attn_gflop_decode=attn * kv_decode, prompt_tokens=prompt,
                     vendor=device_vendor({**dev, "device": r["device"]}, eng.unit),
-                    attn_tops=unit_tops(dev, eng.unit, threads, kb, float_math=True) or 0.0,
-                    device=device_group(r["device"]),
+                    attn_tops=cpu_attn or unit_tops(dev, eng.unit, threads, kb, float_math=True) or 0.0,
+                    device=device_group(r["device"]), attn_on_cpu=bool(cpu_attn),
                 )
                 rows.append(SpeedRow(
                     x=x, tg=tg, pp=pp, device=r["device"], group=device_group(r["device"]),

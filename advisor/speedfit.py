@@ -121,6 +121,8 @@ class SpeedFit:
                ("decode_gb_per_token", "bandwidth_gbs", "active_params_b", "compute_tops", "layers",
                 "attn_gflop_per_token", "attn_gflop_decode", "prompt_tokens", "attn_tops")}
         imputed = np.array([1.0 if r.x.compute_imputed else 0.0 for r in use])
+        attn_cpu = np.array([r.x.attn_on_cpu for r in use], dtype=bool)
+        iu_attn = {p: np.where(attn_cpu, ix[f"{p}:cpu"], iu[p]) for p in ("log_beta", "log_kappa") if p in iu}
         unit_of_engine = np.array([ix[f"unit_mean:{use[[r.x.engine for r in use].index(e)].x.unit}"] for e in eng_ids])
         i_eng = np.array([ix[f"engine:{e}"] for e in eng_ids])
         i_fam = np.array([ix[f"family:{f}"] for f in fams])
@@ -134,12 +136,12 @@ class SpeedFit:
         def predict(theta):
             log_eff = theta[ie] + theta[ifam] + theta[iven]
             tops = col["compute_tops"] * np.exp(imputed * theta[iu["log_impute"]])
-            attn_tops = np.where((col["attn_tops"] > 0) & (imputed == 0), col["attn_tops"], tops)
+            attn_tops = np.where((col["attn_tops"] > 0) & ((imputed == 0) | attn_cpu), col["attn_tops"], tops)
             if self.kind == "decode":
                 t = decode_seconds(col["decode_gb_per_token"], col["bandwidth_gbs"], col["active_params_b"],
                                    col["attn_gflop_decode"], tops, col["layers"], log_eff, theta[iu["log_kappa"]],
-                                   theta[iu["log_tau"]] + theta[itau], theta[iu["log_beta"]],
-                                   attn_tops, exp=np.exp)
+                                   theta[iu["log_tau"]] + theta[itau], theta[iu_attn["log_beta"]],
+                                   attn_tops, exp=np.exp, log_kappa_attn=theta[iu_attn["log_kappa"]])
             else:
                 t = prefill_seconds(col["active_params_b"], col["attn_gflop_per_token"], tops,
                                     col["prompt_tokens"], log_eff, theta[iu["log_alpha"]], theta[iu["log_t0"]],
@@ -164,7 +166,7 @@ class SpeedFit:
         # Which parameters each residual depends on (a data row: its engine, family, vendor, unit and source
         # parameters; a prior row: its own), so the Jacobian's finite differences perturb many at once.
         dep = np.zeros((len(use), len(names)), dtype=bool)
-        for idx in [ie, ifam, iven, itau, isrc, isrceng, idev, *iu.values()]:
+        for idx in [ie, ifam, iven, itau, isrc, isrceng, idev, *iu.values(), *iu_attn.values()]:
             dep[np.arange(len(use)), idx] = True
         for cols in ([i_eng, unit_of_engine], [i_fam], [i_ven], [i_unit], [i_extra], [i_tau_e], [i_src], [i_srceng],
                      [i_dev]):

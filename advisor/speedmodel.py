@@ -45,6 +45,7 @@ class SpeedInput:
     attn_tops: float = 0.0  # the unit's float throughput for attention (CPUs: cores x GHz x FP16/FP32 lanes,
     #                         whatever int8 extensions add); 0: the same as compute_tops
     device: str = ""  # the measured device (group) this input runs on, when public rows name it: its fitted offset
+    attn_on_cpu: bool = False  # decode attention runs on the CPU (attn_tops is then the CPU's float throughput)
 
 
 def cpu_tops(cores: float, ghz: float, macs_per_cycle: float) -> float:
@@ -53,10 +54,14 @@ def cpu_tops(cores: float, ghz: float, macs_per_cycle: float) -> float:
 
 
 def decode_seconds(x_gb, bw, params_b, attn_gflop, tops, layers, log_eff, log_kappa, log_tau, log_beta=0.0,
-                   attn_tops=None, exp=math.exp):
+                   attn_tops=None, exp=math.exp, log_kappa_attn=None):
+    """`log_kappa_attn`: the compute coefficient of the unit attention runs on, when not the engine's (an NPU
+    backend that leaves attention to the CPU)."""
     attn_tops = tops if attn_tops is None else attn_tops
+    log_kappa_attn = log_kappa if log_kappa_attn is None else log_kappa_attn
     return (x_gb / (bw * exp(log_eff))
-            + (2.0 * params_b / tops + exp(log_beta) * BETA_SCALE * attn_gflop / attn_tops) / (1e3 * exp(log_kappa))
+            + 2.0 * params_b / tops / (1e3 * exp(log_kappa))
+            + exp(log_beta) * BETA_SCALE * attn_gflop / attn_tops / (1e3 * exp(log_kappa_attn))
             + exp(log_tau) * TAU_SCALE * layers)
 
 
@@ -128,10 +133,13 @@ def predict_log(p: dict, kind: str, x: SpeedInput, like: list[str]) -> tuple[flo
     u = x.unit
     tops = x.compute_tops * (exp_imputed(k, u) if x.compute_imputed else 1.0)
     if kind == "decode":
+        a = "cpu" if x.attn_on_cpu else u  # the unit attention runs on
         t = decode_seconds(x.decode_gb_per_token, x.bandwidth_gbs, x.active_params_b, x.attn_gflop_decode,
                            tops, x.layers,
                            log_eff, k["log_kappa"][u], k["log_tau"][u] + k.get("engine_tau", {}).get(x.engine, 0.0),
-                           k.get("log_beta", {}).get(u, 0.0), x.attn_tops if x.attn_tops > 0 and not x.compute_imputed else tops)
+                           k.get("log_beta", {}).get(a, 0.0),
+                           x.attn_tops if x.attn_tops > 0 and (x.attn_on_cpu or not x.compute_imputed) else tops,
+                           log_kappa_attn=k["log_kappa"][a])
     else:
         t = prefill_seconds(x.active_params_b, x.attn_gflop_per_token, tops, x.prompt_tokens, log_eff,
                             k["log_alpha"][u], k["log_t0"][u])

@@ -225,3 +225,17 @@ def test_a_measured_device_carries_its_own_offset_and_a_new_one_none(kb, profs):
     assert "this device's own rows" not in unknown.decode_tokens_per_s.basis
     ratio = known.decode_tokens_per_s.value / unknown.decode_tokens_per_s.value
     assert ratio == pytest.approx(math.exp(offset), rel=1e-3)
+
+
+def test_the_hexagon_backend_attends_on_the_cpu(kb, profs):
+    """llama.cpp's Hexagon backend leaves attention to the CPU (engines.yaml `attention: cpu`, sourced): more CPU
+    cores speed its long-context decode; QNN's, attention on the NPU, does not move."""
+    assert kb.engines["llamacpp-npu-hexagon"].attention == "cpu" and kb.engines["qnn-npu"].attention == "unit"
+    model, cal, work = kb.models["llama-3.2-3b-instruct"], load_calibration(), Workload(8192, 4096, 128)
+    dev = profs["galaxy-s24-ultra"]
+    more_cores = dev.model_copy(update={"cpu": dev.cpu.model_copy(update={"cores": 2 * dev.cpu.cores})})
+    for backend, quant, moves in (("llamacpp", "Q4_0", True), ("qnn", "w4a16", False)):
+        base, _ = predict(dev, model, backend, "npu", quant, work, kb, cal)
+        more, _ = predict(more_cores, model, backend, "npu", quant, work, kb, cal)
+        ratio = more.decode_tokens_per_s.value / base.decode_tokens_per_s.value
+        assert (ratio > 1.05) if moves else ratio == pytest.approx(1.0), (backend, ratio)
