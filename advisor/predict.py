@@ -15,7 +15,7 @@ from .calibration import Calibration
 from .energy import answer_estimates
 from .engines import select_engine
 from .knowledge import Knowledge, QuantFormat
-from .speedmodel import SpeedInput, cpu_tops, cpu_vendor
+from .speedmodel import SpeedInput, cpu_tops, cpu_vendor, gpu_arch
 from .schemas import Constraints, DeviceProfile, Estimate, ModelSpec, Prediction
 
 GIB = float(2**30)
@@ -211,5 +211,6 @@ def speed_input(dev: DeviceProfile, model: ModelSpec, pc: ParamCounts, fmt: Quan
         attn_tops=cpu_tops(dev.cpu.cores, dev.cpu.freq_ghz, kb.macs_per_cycle(dev.cpu.features, float_math=True))
         if (compute == "cpu" or attn_on_cpu) and dev.cpu.freq_ghz else 0.0,
         device=cal.device_of(dev.id, compute), attn_on_cpu=attn_on_cpu,
+        arch=gpu_arch(acc.name or "") if compute == "gpu" and (acc := dev.gpu()) is not None else "",
     )
     return x, engine

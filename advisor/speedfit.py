@@ -48,6 +48,10 @@ SIGMA_SOURCE_ENGINE = {"decode": 0.4, "prefill": 0.0}
 # they enter predictions, for that device only: a plan for a measured device uses them, a new device gets 0.
 # On prefill they helped a new source (36.4 % -> 35.1 %) but hurt a new device (30.5 % -> 32.7 %), so it has none.
 SIGMA_DEVICE = {"decode": 0.3, "prefill": 0.0}
+# Architecture generation (Adreno 6xx / 7xx / 8xx, from the GPU's name): one engine's effect on one generation, shrunk
+# toward 0 with this prior sd; unlike a device offset it carries to a new device of a measured generation. Decode
+# only, measured there (docs/policy.md#speed-fit).
+SIGMA_ARCH = {"decode": 0.3, "prefill": 0.0}
 # Decode's Cauchy loss has several minima; steps scaled by the Jacobian's columns reach the same one whatever the
 # BLAS thread count (unscaled, one and two threads ended 0.16 apart on OpenCL's efficiency, 2026-12-04 data), so a
 # rebuild on another machine matches the shipped calibration.
@@ -97,6 +101,9 @@ class SpeedFit:
         sd_dev = SIGMA_DEVICE[self.kind]
         devs = sorted({device_key(r.x.device, r.x.unit) for r in use if r.x.device}) if sd_dev else []
         names += [f"device:{d}" for d in devs]
+        sd_arch = SIGMA_ARCH[self.kind]
+        archs = sorted({vendor_key(r.x.engine, r.x.arch) for r in use if r.x.arch}) if sd_arch else []
+        names += [f"arch:{a}" for a in archs]
         names = [n for n in names if n not in FIXED] + [n for n in names if n in FIXED]
         n_free = sum(1 for n in names if n not in FIXED)
         ix = {n: i for i, n in enumerate(names)}
@@ -115,6 +122,8 @@ class SpeedFit:
         i_srceng = np.array([ix[f"srceng:{s}|{e}"] for s, e in srceng], dtype=int)
         idev = np.array([ix.get(f"device:{device_key(r.x.device, r.x.unit)}", ix["zero"]) for r in use])
         i_dev = np.array([ix[f"device:{d}"] for d in devs], dtype=int)
+        iarch = np.array([ix.get(f"arch:{vendor_key(r.x.engine, r.x.arch)}", ix["zero"]) for r in use])
+        i_arch = np.array([ix[f"arch:{a}"] for a in archs], dtype=int)
         cells = Counter((r.source, r.device, r.x.engine) for r in use)
         w = np.array([cells[(r.source, r.device, r.x.engine)] ** -CELL_POWER for r in use])
         col = {k: np.array([getattr(r.x, k) for r in use], dtype=float) for k in
@@ -134,7 +143,7 @@ class SpeedFit:
             return np.concatenate([free, fixed])
 
         def predict(theta):
-            log_eff = theta[ie] + theta[ifam] + theta[iven]
+            log_eff = theta[ie] + theta[ifam] + theta[iven] + theta[iarch]
             tops = col["compute_tops"] * np.exp(imputed * theta[iu["log_impute"]])
             attn_tops = np.where((col["attn_tops"] > 0) & ((imputed == 0) | attn_cpu), col["attn_tops"], tops)
             if self.kind == "decode":
@@ -161,15 +170,16 @@ class SpeedFit:
                 theta[i_src] / (sd_src or 1.0),
                 theta[i_srceng] / (sd_srceng or 1.0),
                 theta[i_dev] / (sd_dev or 1.0),
+                theta[i_arch] / (sd_arch or 1.0),
             ])
 
         # Which parameters each residual depends on (a data row: its engine, family, vendor, unit and source
         # parameters; a prior row: its own), so the Jacobian's finite differences perturb many at once.
         dep = np.zeros((len(use), len(names)), dtype=bool)
-        for idx in [ie, ifam, iven, itau, isrc, isrceng, idev, *iu.values(), *iu_attn.values()]:
+        for idx in [ie, ifam, iven, iarch, itau, isrc, isrceng, idev, *iu.values(), *iu_attn.values()]:
             dep[np.arange(len(use)), idx] = True
         for cols in ([i_eng, unit_of_engine], [i_fam], [i_ven], [i_unit], [i_extra], [i_tau_e], [i_src], [i_srceng],
-                     [i_dev]):
+                     [i_dev], [i_arch]):
             block = np.zeros((len(cols[0]), len(names)), dtype=bool)
             for c in cols:
                 block[np.arange(len(c)), c] = True
@@ -190,6 +200,8 @@ class SpeedFit:
                    "rows": dict(sorted(Counter(r.x.engine for r in use).items())),
                    "coverage": {e: [len({r.source for r in use if r.x.engine == e}),
                                     len({r.group for r in use if r.x.engine == e})] for e in eng_ids}}
+        if archs:
+            p["arch"] = {a: round(float(th[ix[f"arch:{a}"]]), 4) for a in archs}
         if devs:
             p["device"] = {d: round(float(th[ix[f"device:{d}"]]), 4) for d in devs}
         if tau_engines:

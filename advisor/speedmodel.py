@@ -46,6 +46,7 @@ class SpeedInput:
     #                         whatever int8 extensions add); 0: the same as compute_tops
     device: str = ""  # the measured device (group) this input runs on, when public rows name it: its fitted offset
     attn_on_cpu: bool = False  # decode attention runs on the CPU (attn_tops is then the CPU's float throughput)
+    arch: str = ""  # the unit's architecture generation where known (Adreno 6xx / 7xx / 8xx: "adreno6" ...)
 
 
 def cpu_tops(cores: float, ghz: float, macs_per_cycle: float) -> float:
@@ -129,7 +130,8 @@ def predict_log(p: dict, kind: str, x: SpeedInput, like: list[str]) -> tuple[flo
     k = p[kind]
     eff = engine_effect(p, kind, x.engine, x.unit, like, x.vendor)
     log_eff = (eff.value + k["family"].get(fam_key(x.unit, x.family), 0.0)
-               + k.get("vendor", {}).get(vendor_key(x.engine, x.vendor), 0.0))
+               + k.get("vendor", {}).get(vendor_key(x.engine, x.vendor), 0.0)
+               + k.get("arch", {}).get(vendor_key(x.engine, x.arch), 0.0))
     u = x.unit
     tops = x.compute_tops * (exp_imputed(k, u) if x.compute_imputed else 1.0)
     if kind == "decode":
@@ -154,3 +156,14 @@ def device_offset(k: dict, device: str, unit: str) -> float:
     """The fitted log offset of one measured device's unit (what its rows showed beyond its stated figures); 0 for a
     device no public row measured."""
     return k.get("device", {}).get(device_key(device, unit), 0.0) if device else 0.0
+
+
+def gpu_arch(gpu_name: str) -> str:
+    """The Adreno generation of a Qualcomm GPU from its name ('Adreno 750' -> 'adreno7'; the X1-85 is a 7xx-generation
+    design, the X2-90 an 8xx one); '' for anything else."""
+    import re
+
+    m = re.search(r"Adreno\s+(?:(\d)\d\d|X(\d)-)", gpu_name or "")
+    if not m:
+        return ""
+    return f"adreno{m.group(1) or int(m.group(2)) + 6}"

@@ -239,3 +239,26 @@ def test_the_hexagon_backend_attends_on_the_cpu(kb, profs):
         more, _ = predict(more_cores, model, backend, "npu", quant, work, kb, cal)
         ratio = more.decode_tokens_per_s.value / base.decode_tokens_per_s.value
         assert (ratio > 1.05) if moves else ratio == pytest.approx(1.0), (backend, ratio)
+
+
+def test_an_adreno_generation_carries_to_a_new_device_of_it(kb, profs):
+    """OpenCL on Adreno is fitted per generation too (6xx / 7xx / 8xx from the GPU's name): a plan on an 8xx GPU uses
+    the 8xx effect whatever the profile's id, and an unnamed GPU gets none."""
+    from advisor.speedmodel import gpu_arch
+
+    assert [gpu_arch(n) for n in ("Adreno 750", "Adreno X1-85", "Adreno X2-90", "Adreno 663", "Mali-G610", "")] == [
+        "adreno7", "adreno7", "adreno8", "adreno6", "", ""]
+    cal = load_calibration()
+    effect = cal.speed_params["decode"]["arch"]["llamacpp-gpu-opencl|adreno8"]
+    assert abs(effect) > 0.1
+    dev = profs["galaxy-s25-ultra"]
+    assert gpu_arch(dev.gpu().name) == "adreno8"
+    renamed = dev.model_copy(update={"id": "my-phone"})
+    unnamed = renamed.model_copy(update={"accelerators": [
+        a.model_copy(update={"name": None}) if a is dev.gpu() else a for a in dev.accelerators]})
+    model, work = kb.models["llama-3.2-3b-instruct"], Workload(4096, 512, 128)
+    named, _ = predict(renamed, model, "llamacpp", "gpu", "Q4_0", work, kb, cal)
+    bare, _ = predict(unnamed, model, "llamacpp", "gpu", "Q4_0", work, kb, cal)
+    assert named.engine == bare.engine == "llamacpp-gpu-opencl"
+    ratio = named.decode_tokens_per_s.value / bare.decode_tokens_per_s.value  # the effect scales the bandwidth term
+    assert (math.exp(effect) - 1e-9 <= ratio < 1.0) if effect < 0 else (1.0 < ratio <= math.exp(effect) + 1e-9)
