@@ -93,8 +93,8 @@ class Calibration:
         mid = math.exp(y)
         offset = device_offset(self.speed_params[kind], x.device, x.unit)
         basis = (f"{eff.via}; compute {x.compute_tops:.3g} TOPS"
-                 + (f"; this device's own rows x{math.exp(offset):.2f} ({x.device})" if offset else "")
                  + (" (not stated: imputed from bandwidth)" if x.compute_imputed else "")
+                 + (f"; this device's own rows x{math.exp(offset):.2f} ({x.device})" if offset else "")
                  + f"; interval = {band}")
         return SpeedEstimate(mid, mid * math.exp(lo), mid * math.exp(hi), basis, evidence, rows)
 
