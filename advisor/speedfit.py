@@ -52,6 +52,11 @@ SIGMA_DEVICE = {"decode": 0.3, "prefill": 0.0}
 # toward 0 with this prior sd; unlike a device offset it carries to a new device of a measured generation. Decode
 # only, measured there (docs/policy.md#speed-fit).
 SIGMA_ARCH = {"decode": 0.3, "prefill": 0.0}
+# The fitted offset groups: name -> (prior sds, a row's level or ''). Calibration keys and SpeedInput fields match.
+OFFSETS = {
+    "device": (SIGMA_DEVICE, lambda x: device_key(x.device, x.unit) if x.device else ""),
+    "arch": (SIGMA_ARCH, lambda x: vendor_key(x.engine, x.arch) if x.arch else ""),
+}
 # Decode's Cauchy loss has several minima; steps scaled by the Jacobian's columns reach the same one whatever the
 # BLAS thread count (unscaled, one and two threads ended 0.16 apart on OpenCL's efficiency, 2026-12-04 data), so a
 # rebuild on another machine matches the shipped calibration.
@@ -98,12 +103,9 @@ class SpeedFit:
         srcs = sorted({r.source for r in use}) if sd_src else []
         srceng = sorted({(r.source, r.x.engine) for r in use}) if sd_srceng else []
         names += [f"source:{s}" for s in srcs] + [f"srceng:{s}|{e}" for s, e in srceng]
-        sd_dev = SIGMA_DEVICE[self.kind]
-        devs = sorted({device_key(r.x.device, r.x.unit) for r in use if r.x.device}) if sd_dev else []
-        names += [f"device:{d}" for d in devs]
-        sd_arch = SIGMA_ARCH[self.kind]
-        archs = sorted({vendor_key(r.x.engine, r.x.arch) for r in use if r.x.arch}) if sd_arch else []
-        names += [f"arch:{a}" for a in archs]
+        row_level = {g: [key(r.x) for r in use] for g, (_, key) in OFFSETS.items()}
+        levels = {g: sorted(set(row_level[g]) - {""}) if sd[self.kind] else [] for g, (sd, _) in OFFSETS.items()}
+        names += [f"{g}:{v}" for g in OFFSETS for v in levels[g]]
         names = [n for n in names if n not in FIXED] + [n for n in names if n in FIXED]
         n_free = sum(1 for n in names if n not in FIXED)
         ix = {n: i for i, n in enumerate(names)}
@@ -120,10 +122,8 @@ class SpeedFit:
         isrceng = np.array([ix.get(f"srceng:{r.source}|{r.x.engine}", ix["zero"]) for r in use])
         i_src = np.array([ix[f"source:{s}"] for s in srcs], dtype=int)
         i_srceng = np.array([ix[f"srceng:{s}|{e}"] for s, e in srceng], dtype=int)
-        idev = np.array([ix.get(f"device:{device_key(r.x.device, r.x.unit)}", ix["zero"]) for r in use])
-        i_dev = np.array([ix[f"device:{d}"] for d in devs], dtype=int)
-        iarch = np.array([ix.get(f"arch:{vendor_key(r.x.engine, r.x.arch)}", ix["zero"]) for r in use])
-        i_arch = np.array([ix[f"arch:{a}"] for a in archs], dtype=int)
+        i_off = {g: np.array([ix.get(f"{g}:{v}", ix["zero"]) for v in row_level[g]]) for g in OFFSETS}
+        i_off_prior = {g: np.array([ix[f"{g}:{v}"] for v in levels[g]], dtype=int) for g in OFFSETS}
         cells = Counter((r.source, r.device, r.x.engine) for r in use)
         w = np.array([cells[(r.source, r.device, r.x.engine)] ** -CELL_POWER for r in use])
         col = {k: np.array([getattr(r.x, k) for r in use], dtype=float) for k in
@@ -143,7 +143,7 @@ class SpeedFit:
             return np.concatenate([free, fixed])
 
         def predict(theta):
-            log_eff = theta[ie] + theta[ifam] + theta[iven] + theta[iarch]
+            log_eff = theta[ie] + theta[ifam] + theta[iven] + theta[i_off["arch"]]
             tops = col["compute_tops"] * np.exp(imputed * theta[iu["log_impute"]])
             attn_tops = np.where((col["attn_tops"] > 0) & ((imputed == 0) | attn_cpu), col["attn_tops"], tops)
             if self.kind == "decode":
@@ -155,7 +155,7 @@ class SpeedFit:
                 t = prefill_seconds(col["active_params_b"], col["attn_gflop_per_token"], tops,
                                     col["prompt_tokens"], log_eff, theta[iu["log_alpha"]], theta[iu["log_t0"]],
                                     exp=np.exp)
-            return -np.log(t) + theta[idev]
+            return -np.log(t) + theta[i_off["device"]]
 
         def residuals(free):
             theta = full(free)
@@ -169,17 +169,16 @@ class SpeedFit:
                 theta[i_tau_e] / self.sigma_engine,
                 theta[i_src] / (sd_src or 1.0),
                 theta[i_srceng] / (sd_srceng or 1.0),
-                theta[i_dev] / (sd_dev or 1.0),
-                theta[i_arch] / (sd_arch or 1.0),
+                *(theta[i_off_prior[g]] / (sd[self.kind] or 1.0) for g, (sd, _) in OFFSETS.items()),
             ])
 
         # Which parameters each residual depends on (a data row: its engine, family, vendor, unit and source
         # parameters; a prior row: its own), so the Jacobian's finite differences perturb many at once.
         dep = np.zeros((len(use), len(names)), dtype=bool)
-        for idx in [ie, ifam, iven, iarch, itau, isrc, isrceng, idev, *iu.values(), *iu_attn.values()]:
+        for idx in [ie, ifam, iven, itau, isrc, isrceng, *i_off.values(), *iu.values(), *iu_attn.values()]:
             dep[np.arange(len(use)), idx] = True
         for cols in ([i_eng, unit_of_engine], [i_fam], [i_ven], [i_unit], [i_extra], [i_tau_e], [i_src], [i_srceng],
-                     [i_dev], [i_arch]):
+                     *([c] for c in i_off_prior.values())):
             block = np.zeros((len(cols[0]), len(names)), dtype=bool)
             for c in cols:
                 block[np.arange(len(c)), c] = True
@@ -200,10 +199,9 @@ class SpeedFit:
                    "rows": dict(sorted(Counter(r.x.engine for r in use).items())),
                    "coverage": {e: [len({r.source for r in use if r.x.engine == e}),
                                     len({r.group for r in use if r.x.engine == e})] for e in eng_ids}}
-        if archs:
-            p["arch"] = {a: round(float(th[ix[f"arch:{a}"]]), 4) for a in archs}
-        if devs:
-            p["device"] = {d: round(float(th[ix[f"device:{d}"]]), 4) for d in devs}
+        for g in OFFSETS:
+            if levels[g]:
+                p[g] = {v: round(float(th[ix[f"{g}:{v}"]]), 4) for v in levels[g]}
         if tau_engines:
             p["engine_tau"] = {e: float(th[ix[f"engine_tau:{e}"]]) for e in tau_engines}
         for name in extra:

@@ -17,6 +17,7 @@ more than its FLOPs. Every function works on floats (math.exp) and on numpy arra
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 
 TAU_SCALE = 1e-4  # seconds: tau = exp(log_tau) x 0.1 ms per layer, so a fitted log_tau near 0 is a plausible prior
@@ -161,8 +162,6 @@ def device_offset(k: dict, device: str, unit: str) -> float:
 def gpu_arch(gpu_name: str) -> str:
     """The Adreno generation of a Qualcomm GPU from its name ('Adreno 750' -> 'adreno7'; the X1-85 is a 7xx-generation
     design, the X2-90 an 8xx one); '' for anything else."""
-    import re
-
     m = re.search(r"Adreno\s+(?:(\d)\d\d|X(\d)-)", gpu_name or "")
     if not m:
         return ""
