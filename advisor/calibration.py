@@ -91,10 +91,13 @@ class Calibration:
             evidence = "measured-here"
         lo, hi, band = self._band(kind, x, eff.evidence)
         mid = math.exp(y)
-        offset = device_offset(self.speed_params[kind], x.device, x.unit)
+        offset = device_offset(self.speed_params[kind], x.device, x.unit, x.engine)
+        moe = self.speed_params[kind].get("log_moe", {}).get(x.unit, 0.0) if x.moe else 0.0
         basis = (f"{eff.via}; compute {x.compute_tops:.3g} TOPS"
                  + (" (not stated: imputed from bandwidth)" if x.compute_imputed else "")
                  + (f"; this device's own rows x{math.exp(offset):.2f} ({x.device})" if offset else "")
+                 + (f"; mixture of experts: active parameters cost x{math.exp(moe):.2f} (fitted on the MoE rows)"
+                    if moe else "")
                  + f"; interval = {band}")
         return SpeedEstimate(mid, mid * math.exp(lo), mid * math.exp(hi), basis, evidence, rows)
 

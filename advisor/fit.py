@@ -88,7 +88,7 @@ def speed_bands(kind: str, rows: list, engines: dict) -> dict:
     """80 % bands of log(measured / predicted) from refits that never saw the row: per engine, the residuals when
     its device or its source was left out (pooled per unit below MIN_ENGINE_ROWS); per unit, `proxy:<unit>` from
     leaving the whole engine out — what a borrowed efficiency is worth. Each held-out group weighs the same."""
-    from .speedfit import SPLITS, conformal_levels, group_weights, out_of_fold, weighted_quantiles
+    from .speedfit import CONFORMAL, SPLITS, conformal_levels, group_weights, out_of_fold, weighted_quantiles
 
     groups: dict[str, list[tuple[float, tuple]]] = {}
     for split in SPLITS:
@@ -105,7 +105,7 @@ def speed_bands(kind: str, rows: list, engines: dict) -> dict:
 
     def band(pairs):
         vals, folds = [v for v, _ in pairs], [f for _, f in pairs]
-        levels = conformal_levels(len(set(folds)), LOW_Q, HIGH_Q)
+        levels = conformal_levels(len(set(folds)), LOW_Q, HIGH_Q, CONFORMAL[kind])
         return weighted_quantiles(vals, group_weights(folds), levels) + [len(vals)]
 
     return {k: band(v) for k, v in sorted(groups.items())

@@ -266,6 +266,7 @@ def load_speed_rows(kb: Knowledge, engines: dict[str, Engine], files: list[Path]
                 if spec is not None:
                     pc = count_params(spec)
                     active = pc.active / pc.total
+                    moe = spec.is_moe
                     if fmt is not None:
                         wbytes, _ = weights_bytes(spec, fmt, kb, pc)
                         size_pred = wbytes / GIB
@@ -277,8 +278,10 @@ def load_speed_rows(kb: Knowledge, engines: dict[str, Engine], files: list[Path]
                 elif params_b:
                     skip("model not in catalogue (modelled from its parameter count; row kept)")
                     wbytes = params_b * 1e9 * (bpw or (fmt.bpw if fmt and fmt.bpw else bits + 0.5)) / 8
-                    moe = next((m for m in mp.get("moe_active", []) if re.search(m["pattern"], r["model"], flags=re.I)), None)
-                    act_params = float(moe["active_b"]) if moe else float(params_b)
+                    routed = next((m for m in mp.get("moe_active", []) if re.search(m["pattern"], r["model"], flags=re.I)),
+                                  None)
+                    act_params = float(routed["active_b"]) if routed else float(params_b)
+                    moe = routed is not None
                     active = act_params / params_b
                     layers, q_width, kv_tok = generic_shape(act_params)  # type: ignore[assignment]
                 else:
@@ -309,7 +312,7 @@ def load_speed_rows(kb: Knowledge, engines: dict[str, Engine], files: list[Path]
                     vendor=device_vendor({**dev, "device": r["device"]}, eng.unit),
                     attn_tops=cpu_attn or unit_tops(dev, eng.unit, threads, kb, float_math=True) or 0.0,
                     device=device_group(r["device"]), attn_on_cpu=bool(cpu_attn),
-                    arch=gpu_arch(dev.get("gpu_name") or "") if eng.unit == "gpu" else "",
+                    arch=gpu_arch(dev.get("gpu_name") or "") if eng.unit == "gpu" else "", moe=moe,
                 )
                 rows.append(SpeedRow(
                     x=x, tg=tg, pp=pp, device=r["device"], group=device_group(r["device"]),

@@ -52,9 +52,15 @@ SIGMA_DEVICE = {"decode": 0.3, "prefill": 0.0}
 # toward 0 with this prior sd; unlike a device offset it carries to a new device of a measured generation. Decode
 # only, measured there (docs/policy.md#speed-fit).
 SIGMA_ARCH = {"decode": 0.3, "prefill": 0.0}
+# One engine on one measured device beyond the device's offset on that unit (llama.cpp's SYCL backend on a Core
+# Ultra 155H reaches half of what the fit expects where OpenVINO's 156 rows there sit on it), used like the device
+# offset: for that device only. Decode only: it also keeps one device's quirks out of the engine's shared efficiency
+# (SYCL on a new device 50.6 % -> 27.7 %); on prefill it made a new device worse (30.0 % -> 31.4 %).
+SIGMA_DEVICE_ENGINE = {"decode": 0.3, "prefill": 0.0}
 # The fitted offset groups: name -> (prior sds, a row's level or ''). Calibration keys and SpeedInput fields match.
 OFFSETS = {
     "device": (SIGMA_DEVICE, lambda x: device_key(x.device, x.unit) if x.device else ""),
+    "device_engine": (SIGMA_DEVICE_ENGINE, lambda x: device_key(x.device, x.engine) if x.device else ""),
     "arch": (SIGMA_ARCH, lambda x: vendor_key(x.engine, x.arch) if x.arch else ""),
 }
 # Decode's Cauchy loss has several minima; steps scaled by the Jacobian's columns reach the same one whatever the
@@ -64,7 +70,9 @@ X_SCALE = {"decode": "jac", "prefill": 1.0}
 # Fitted once for every unit: the fixed cost of a prefill call (log_t0). Only short prompts pin it down, and nearly
 # all of them are one source per unit (OpenVINO's 32-token first-token latencies on Intel GPUs); fitted per unit it
 # was left to that one source, and leaving it out moved the GPU's cost freely (new source: 45 % -> 37 % with one).
-SHARED = {"log_t0"}
+# The extra prefill cost of a mixture-of-experts model (log_moe) is one figure too: its few dozen rows are spread over
+# every unit, and the cause (experts splitting each batch of prompt tokens) is the same on all of them.
+SHARED = {"log_t0", "log_moe"}
 F_SCALE = 0.25  # soft-L1 loss: residuals beyond ~25 % in log space count linearly (robust to odd rows)
 
 
@@ -92,7 +100,7 @@ class SpeedFit:
         vends = sorted({vendor_key(r.x.engine, r.x.vendor) for r in use})
         names = ([f"engine:{e}" for e in eng_ids] + [f"unit_mean:{u}" for u in UNITS] + [f"family:{f}" for f in fams]
                  + [f"vendor:{v}" for v in vends])
-        extra = (["log_kappa", "log_tau", "log_beta"] if self.kind == "decode" else ["log_alpha", "log_t0"]) + ["log_impute"]
+        extra = (["log_kappa", "log_tau", "log_beta"] if self.kind == "decode" else ["log_alpha", "log_t0", "log_moe"]) + ["log_impute"]
         names += [f"{p}:{u}" for p in extra for u in (("all",) if p in SHARED else UNITS)]
         unit_of = {r.x.engine: r.x.unit for r in use}
         # decode: each GPU/NPU engine's per-layer cost varies around its unit's (llama.cpp's Hexagon ops that fall
@@ -128,7 +136,7 @@ class SpeedFit:
         w = np.array([cells[(r.source, r.device, r.x.engine)] ** -CELL_POWER for r in use])
         col = {k: np.array([getattr(r.x, k) for r in use], dtype=float) for k in
                ("decode_gb_per_token", "bandwidth_gbs", "active_params_b", "compute_tops", "layers",
-                "attn_gflop_per_token", "attn_gflop_decode", "prompt_tokens", "attn_tops")}
+                "attn_gflop_per_token", "attn_gflop_decode", "prompt_tokens", "attn_tops", "moe")}
         imputed = np.array([1.0 if r.x.compute_imputed else 0.0 for r in use])
         attn_cpu = np.array([r.x.attn_on_cpu for r in use], dtype=bool)
         iu_attn = {p: np.where(attn_cpu, ix[f"{p}:cpu"], iu[p]) for p in ("log_beta", "log_kappa") if p in iu}
@@ -154,8 +162,8 @@ class SpeedFit:
             else:
                 t = prefill_seconds(col["active_params_b"], col["attn_gflop_per_token"], tops,
                                     col["prompt_tokens"], log_eff, theta[iu["log_alpha"]], theta[iu["log_t0"]],
-                                    exp=np.exp)
-            return -np.log(t) + theta[i_off["device"]]
+                                    exp=np.exp, log_moe=col["moe"] * theta[iu["log_moe"]])
+            return -np.log(t) + theta[i_off["device"]] + theta[i_off["device_engine"]]
 
         def residuals(free):
             theta = full(free)
@@ -282,11 +290,19 @@ def weighted_quantiles(values: list[float], weights: list[float], qs: tuple[floa
     return [float(np.interp(q, cum, v)) for q in qs]
 
 
-def conformal_levels(k: int, low: float, high: float) -> tuple[float, float]:
+# How much of the split-conformal finite-sample correction a band takes (1: all, the guarantee of at least 80 % for a
+# new group; 0: the plain quantiles). The full correction over-covered decode (92 % on a new device, 90 % on a new
+# source: bands wider than the errors they bound); half of it covers 84 % and 88 %. Prefill keeps all of it: a new
+# source's prefill is covered 73 % with it and 67 % with half (benchmarks/prediction_accuracy.py, 2026-12-04).
+CONFORMAL = {"decode": 0.5, "prefill": 1.0}
+
+
+def conformal_levels(k: int, low: float, high: float, strength: float = 1.0) -> tuple[float, float]:
     """Quantile levels that give a new group `low`..`high` coverage when the band comes from k exchangeable groups
-    (the split-conformal finite-sample correction): with 10 engines an 80 % band is nearly their whole range."""
+    (the split-conformal finite-sample correction, scaled by `strength`): with 10 engines and the full correction an
+    80 % band is nearly their whole range."""
     k = max(k, 1)
-    return max(0.0, (low * (k + 1) - 1) / k), min(1.0, high * (k + 1) / k)
+    return max(0.0, (low * (k + strength) - strength) / k), min(1.0, high * (k + strength) / k)
 
 
 def group_weights(keys: list) -> list[float]:

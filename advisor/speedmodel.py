@@ -48,6 +48,7 @@ class SpeedInput:
     device: str = ""  # the measured device (group) this input runs on, when public rows name it: its fitted offset
     attn_on_cpu: bool = False  # decode attention runs on the CPU (attn_tops is then the CPU's float throughput)
     arch: str = ""  # the unit's architecture generation where known (Adreno 6xx / 7xx / 8xx: "adreno6" ...)
+    moe: bool = False  # a mixture-of-experts model (fewer parameters read per token than it holds)
 
 
 def cpu_tops(cores: float, ghz: float, macs_per_cycle: float) -> float:
@@ -67,10 +68,13 @@ def decode_seconds(x_gb, bw, params_b, attn_gflop, tops, layers, log_eff, log_ka
             + exp(log_tau) * TAU_SCALE * layers)
 
 
-def prefill_seconds(params_b, attn_gflop, tops, prompt, log_eff, log_alpha, log_t0, exp=math.exp):
+def prefill_seconds(params_b, attn_gflop, tops, prompt, log_eff, log_alpha, log_t0, exp=math.exp, log_moe=0.0):
     """Seconds per prompt token, the fixed cost of one prefill call (graph launch, first chunk) spread over the
-    prompt: short prompts prefill at a lower rate."""
-    return (2.0 * params_b + exp(log_alpha) * attn_gflop) / (tops * 1e3 * exp(log_eff)) + exp(log_t0) * T0_SCALE / prompt
+    prompt: short prompts prefill at a lower rate. `log_moe`: the extra cost of a mixture-of-experts model's active
+    parameters (0 for a dense model): a batch of prompt tokens splits across the experts, each expert's matrix
+    product runs on a few dozen tokens, far from the rate of one dense product on all of them."""
+    return ((2.0 * params_b * exp(log_moe) + exp(log_alpha) * attn_gflop) / (tops * 1e3 * exp(log_eff))
+            + exp(log_t0) * T0_SCALE / prompt)
 
 
 def fam_key(unit: str, family: str) -> str:
@@ -145,18 +149,21 @@ def predict_log(p: dict, kind: str, x: SpeedInput, like: list[str]) -> tuple[flo
                            log_kappa_attn=k["log_kappa"][a])
     else:
         t = prefill_seconds(x.active_params_b, x.attn_gflop_per_token, tops, x.prompt_tokens, log_eff,
-                            k["log_alpha"][u], k["log_t0"][u])
-    return -math.log(max(t, 1e-12)) + device_offset(k, x.device, u), eff
+                            k["log_alpha"][u], k["log_t0"][u], log_moe=k.get("log_moe", {}).get(u, 0.0) if x.moe else 0.0)
+    return -math.log(max(t, 1e-12)) + device_offset(k, x.device, u, x.engine), eff
 
 
 def device_key(device: str, unit: str) -> str:
     return f"{device}|{unit}"
 
 
-def device_offset(k: dict, device: str, unit: str) -> float:
-    """The fitted log offset of one measured device's unit (what its rows showed beyond its stated figures); 0 for a
-    device no public row measured."""
-    return k.get("device", {}).get(device_key(device, unit), 0.0) if device else 0.0
+def device_offset(k: dict, device: str, unit: str, engine: str = "") -> float:
+    """The fitted log offset of one measured device's unit (what its rows showed beyond its stated figures), and of
+    the engine on it; 0 for a device no public row measured."""
+    if not device:
+        return 0.0
+    return (k.get("device", {}).get(device_key(device, unit), 0.0)
+            + (k.get("device_engine", {}).get(device_key(device, engine), 0.0) if engine else 0.0))
 
 
 def gpu_arch(gpu_name: str) -> str:

@@ -29,19 +29,19 @@ from advisor.engines import load_engines  # noqa: E402
 from advisor.fit import HIGH_Q, LOW_Q, MIN_ENGINE_ROWS  # noqa: E402
 from advisor.knowledge import load_knowledge  # noqa: E402
 from advisor.speed_data import load_speed_rows  # noqa: E402
-from advisor.speedfit import SPLITS, conformal_levels, group_weights, out_of_fold, weighted_quantiles  # noqa: E402
+from advisor.speedfit import CONFORMAL, SPLITS, conformal_levels, group_weights, out_of_fold, weighted_quantiles  # noqa: E402
 
 TARGETS = {"decode": 0.20, "prefill": 0.25}
 
 
-def interval(i, rows, res, fold_of, split):
+def interval(i, rows, res, fold_of, split, kind):
     """(q_low, q_high) of out-of-sample residuals from other folds: same engine, else same unit."""
     f, r = fold_of(rows[i]), rows[i]
     others = [(j, v) for j, v in res.items() if fold_of(rows[j]) != f]
 
     def q(pairs):
         folds = [(fold_of(rows[j]), rows[j].x.engine) for j, _ in pairs]
-        levels = conformal_levels(len(set(folds)), LOW_Q, HIGH_Q)
+        levels = conformal_levels(len(set(folds)), LOW_Q, HIGH_Q, CONFORMAL[kind])
         return weighted_quantiles([v for _, v in pairs], group_weights(folds), levels)
 
     if split != "engine":
@@ -60,7 +60,7 @@ def evaluate(kind, rows, engines, split):
     out = defaultdict(lambda: {"err": [], "cov": [], "base": [], "signed": []})
     for i, e in res.items():
         r = rows[i]
-        lo, hi = interval(i, rows, res, fold_of, split)
+        lo, hi = interval(i, rows, res, fold_of, split, kind)
         measured = r.tg if kind == "decode" else r.pp
         pred = measured / math.exp(e)
         for key in ("all", r.x.engine):

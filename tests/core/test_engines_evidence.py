@@ -224,7 +224,8 @@ def test_a_measured_device_carries_its_own_offset_and_a_new_one_none(kb, profs):
     assert "this device's own rows" in known.decode_tokens_per_s.basis
     assert "this device's own rows" not in unknown.decode_tokens_per_s.basis
     ratio = known.decode_tokens_per_s.value / unknown.decode_tokens_per_s.value
-    assert ratio == pytest.approx(math.exp(offset), rel=1e-3)
+    on_engine = cal.speed_params["decode"].get("device_engine", {}).get("Snapdragon X Elite CRD|qnn-npu", 0.0)
+    assert ratio == pytest.approx(math.exp(offset + on_engine), rel=1e-3)
 
 
 def test_the_hexagon_backend_attends_on_the_cpu(kb, profs):
@@ -262,3 +263,66 @@ def test_an_adreno_generation_carries_to_a_new_device_of_it(kb, profs):
     assert named.engine == bare.engine == "llamacpp-gpu-opencl"
     ratio = named.decode_tokens_per_s.value / bare.decode_tokens_per_s.value  # the effect scales the bandwidth term
     assert (math.exp(effect) - 1e-9 <= ratio < 1.0) if effect < 0 else (1.0 < ratio <= math.exp(effect) + 1e-9)
+
+
+def test_a_mixture_of_experts_prefills_slower_per_active_parameter(kb, profs):
+    """Public rows of MoE models (Qwen3-30B-A3B, gpt-oss, GLM-4.5-Air ...) prefill ~2.7x slower than their active
+    parameters say: each expert multiplies a few dozen of the batch's tokens. The fit learns one factor for every
+    unit; decode, which reads only the active experts, has none. Rows are flagged from the architecture, not from
+    the share of parameters read (a dense model with an untied embedding reads less than it holds, too)."""
+    import dataclasses
+
+    from advisor.architecture import count_params
+    from advisor.predict import speed_input
+    from advisor.speedmodel import predict_log
+
+    rows, _, _ = load_speed_rows(kb, kb.engines)
+    flagged = {r.model for r in rows if r.x.moe}
+    assert any(m.startswith("Qwen3-30B-A3B") for m in flagged) and any(m.startswith("gpt-oss") for m in flagged)
+    assert not any(m.lower().startswith(("llama-2", "llama-3", "meta-llama-3", "qwen2.5", "phi")) for m in flagged)
+    cal = load_calibration()
+    assert cal.speed_params["prefill"]["log_moe"]["gpu"] > 0.3
+    assert "log_moe" not in cal.speed_params["decode"]
+    model, dev = kb.models["qwen3-30b-a3b"], profs["amd-ryzen-ai-max-395-128gb"]
+    fmt = kb.format("llamacpp", "Q4_K_M")
+    pc = count_params(model)
+    x, engine = speed_input(dev, model, pc, fmt, "llamacpp", "gpu", pc.total * 4.9 / 8, 0.0,
+                            Workload(4096, 512, 128), kb, cal)
+    assert x.moe
+    like = engine.like if engine else []
+    assert "mixture of experts" in cal.speed("prefill", x, like).basis
+    assert "mixture of experts" not in cal.speed("decode", x, like).basis
+    for kind, slower in (("prefill", True), ("decode", False)):
+        moe, _ = predict_log(cal.speed_params, kind, x, like)
+        dense, _ = predict_log(cal.speed_params, kind, dataclasses.replace(x, moe=False), like)
+        assert (moe < dense - 0.3) if slower else moe == pytest.approx(dense), kind
+
+
+def test_decode_bands_take_half_the_conformal_correction():
+    from advisor.speedfit import CONFORMAL, conformal_levels
+
+    assert conformal_levels(9, 0.1, 0.9, 0.0) == pytest.approx((0.1, 0.9))
+    assert conformal_levels(9, 0.1, 0.9) == pytest.approx((0.0, 1.0))
+    low, high = conformal_levels(9, 0.1, 0.9, CONFORMAL["decode"])
+    assert 0.0 < low < 0.1 and 0.9 < high < 1.0
+    assert CONFORMAL["prefill"] == 1.0
+
+
+def test_an_engine_measured_on_a_device_carries_what_it_showed_there(kb, profs):
+    """llama.cpp's SYCL rows sit far apart by device (the Arc A770's well below the Arc Pro B70's): each measured
+    (device, engine) gets its own decode offset, so one card's quirk does not set the engine's efficiency for the
+    next; a plan for a profile describing a measured device carries its unit's and its engine's offsets, a renamed
+    copy neither."""
+    cal = load_calibration()
+    fitted = cal.speed_params["decode"]["device_engine"]
+    assert fitted["Intel Arc A770|llamacpp-gpu-sycl"] < -0.3
+    assert abs(fitted["Intel Arc A770|llamacpp-gpu-sycl"]) > abs(fitted["Intel Arc Pro B70|llamacpp-gpu-sycl"])
+    assert "device_engine" not in cal.speed_params["prefill"]
+    dev, model, work = profs["intel-core-ultra-7-155h-laptop"], kb.models["llama-3.1-8b-instruct"], Workload(4096, 512, 128)
+    known, _ = predict(dev, model, "llamacpp", "gpu", "Q4_K_M", work, kb, cal)
+    renamed, _ = predict(dev.model_copy(update={"id": "my-laptop"}), model, "llamacpp", "gpu", "Q4_K_M", work, kb, cal)
+    assert known.engine == "llamacpp-gpu-sycl"
+    both = (cal.speed_params["decode"]["device"]["Intel Core Ultra 7 155H|gpu"]
+            + fitted.get("Intel Core Ultra 7 155H|llamacpp-gpu-sycl", 0.0))
+    ratio = known.decode_tokens_per_s.value / renamed.decode_tokens_per_s.value
+    assert ratio == pytest.approx(math.exp(both), rel=1e-3)
