@@ -88,13 +88,15 @@ def speed_bands(kind: str, rows: list, engines: dict) -> dict:
     """80 % bands of log(measured / predicted) from refits that never saw the row: per engine, the residuals when
     its device or its source was left out (pooled per unit below MIN_ENGINE_ROWS); per unit, `proxy:<unit>` from
     leaving the whole engine out — what a borrowed efficiency is worth. Each held-out group weighs the same."""
-    from .speedfit import CONFORMAL, SPLITS, conformal_levels, group_weights, out_of_fold, weighted_quantiles
+    from .speedfit import CONFORMAL, SPLITS, band_row, conformal_levels, group_weights, out_of_fold, weighted_quantiles
 
     groups: dict[str, list[tuple[float, tuple]]] = {}
     for split in SPLITS:
         fold_of = SPLITS[split]
         for i, res in out_of_fold(kind, rows, engines, fold_of).items():
             r = rows[i]
+            if not band_row(kind, r.x):
+                continue
             fold = (split, fold_of(r), r.x.engine)
             if split == "engine":
                 groups.setdefault(f"proxy:{r.x.unit}", []).append((res, fold))

@@ -29,7 +29,7 @@ from advisor.engines import load_engines  # noqa: E402
 from advisor.fit import HIGH_Q, LOW_Q, MIN_ENGINE_ROWS  # noqa: E402
 from advisor.knowledge import load_knowledge  # noqa: E402
 from advisor.speed_data import load_speed_rows  # noqa: E402
-from advisor.speedfit import CONFORMAL, SPLITS, conformal_levels, group_weights, out_of_fold, weighted_quantiles  # noqa: E402
+from advisor.speedfit import CONFORMAL, SPLITS, band_row, conformal_levels, group_weights, out_of_fold, weighted_quantiles  # noqa: E402
 
 TARGETS = {"decode": 0.20, "prefill": 0.25}
 
@@ -37,7 +37,7 @@ TARGETS = {"decode": 0.20, "prefill": 0.25}
 def interval(i, rows, res, fold_of, split, kind):
     """(q_low, q_high) of out-of-sample residuals from other folds: same engine, else same unit."""
     f, r = fold_of(rows[i]), rows[i]
-    others = [(j, v) for j, v in res.items() if fold_of(rows[j]) != f]
+    others = [(j, v) for j, v in res.items() if fold_of(rows[j]) != f and band_row(kind, rows[j].x)]
 
     def q(pairs):
         folds = [(fold_of(rows[j]), rows[j].x.engine) for j, _ in pairs]

@@ -326,3 +326,20 @@ def test_an_engine_measured_on_a_device_carries_what_it_showed_there(kb, profs):
             + fitted.get("Intel Core Ultra 7 155H|llamacpp-gpu-sycl", 0.0))
     ratio = known.decode_tokens_per_s.value / renamed.decode_tokens_per_s.value
     assert ratio == pytest.approx(math.exp(both), rel=1e-3)
+
+
+def test_prefill_bands_leave_out_first_token_latencies_of_short_prompts():
+    """A 32-token prompt's first-token latency is mostly a call's fixed cost: such rows are fitted and scored but do
+    not set the prefill bands (OpenVINO's low end had been 1/20 of its middle figure from two of them)."""
+    import dataclasses
+
+    from advisor.speedfit import band_row
+    from advisor.speedmodel import SpeedInput
+
+    x = SpeedInput(engine="e", unit="gpu", family="q8", bandwidth_gbs=100.0, compute_tops=10.0,
+                   compute_imputed=False, decode_gb_per_token=1.0, active_params_b=1.0, layers=16,
+                   attn_gflop_per_token=0.1, prompt_tokens=32.0)
+    assert not band_row("prefill", x) and band_row("decode", x)
+    assert band_row("prefill", dataclasses.replace(x, prompt_tokens=512.0))
+    lo, hi, _ = load_calibration().speed_params["prefill"]["bands"]["openvino-gpu"]
+    assert -2.0 < lo < 0.0 < hi
