@@ -15,7 +15,7 @@ from pathlib import Path
 
 from . import paths
 from .errors import KnowledgeError
-from .speedmodel import SpeedInput, device_key, device_offset, predict_log
+from .speedmodel import SpeedInput, device_key, device_offset, moe_log, predict_log
 
 @dataclass(frozen=True)
 class SpeedEstimate:
@@ -92,7 +92,7 @@ class Calibration:
         lo, hi, band = self._band(kind, x, eff.evidence)
         mid = math.exp(y)
         offset = device_offset(self.speed_params[kind], x.device, x.unit, x.engine)
-        moe = self.speed_params[kind].get("log_moe", {}).get(x.unit, 0.0) if x.moe else 0.0
+        moe = moe_log(self.speed_params[kind], x)
         basis = (f"{eff.via}; compute {x.compute_tops:.3g} TOPS"
                  + (" (not stated: imputed from bandwidth)" if x.compute_imputed else "")
                  + (f"; this device's own rows x{math.exp(offset):.2f} ({x.device})" if offset else "")

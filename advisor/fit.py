@@ -88,7 +88,7 @@ def speed_bands(kind: str, rows: list, engines: dict) -> dict:
     """80 % bands of log(measured / predicted) from refits that never saw the row: per engine, the residuals when
     its device or its source was left out (pooled per unit below MIN_ENGINE_ROWS); per unit, `proxy:<unit>` from
     leaving the whole engine out — what a borrowed efficiency is worth. Each held-out group weighs the same."""
-    from .speedfit import CONFORMAL, SPLITS, band_row, conformal_levels, group_weights, out_of_fold, weighted_quantiles
+    from .speedfit import SPLITS, band_row, group_band, out_of_fold
 
     groups: dict[str, list[tuple[float, tuple]]] = {}
     for split in SPLITS:
@@ -105,12 +105,11 @@ def speed_bands(kind: str, rows: list, engines: dict) -> dict:
                 groups.setdefault(r.x.engine, []).append((res, fold))
                 groups.setdefault(f"unit:{r.x.unit}", []).append((res, fold))
 
-    def band(pairs):
-        vals, folds = [v for v, _ in pairs], [f for _, f in pairs]
-        levels = conformal_levels(len(set(folds)), LOW_Q, HIGH_Q, CONFORMAL[kind])
-        return weighted_quantiles(vals, group_weights(folds), levels) + [len(vals)]
+    def band(key, pairs):
+        return group_band([v for v, _ in pairs], [f for _, f in pairs], kind, LOW_Q, HIGH_Q,
+                          proxy=key.startswith("proxy:")) + [len(pairs)]
 
-    return {k: band(v) for k, v in sorted(groups.items())
+    return {k: band(k, v) for k, v in sorted(groups.items())
             if (len(v) >= 2 * MIN_ENGINE_ROWS if not k.startswith(("unit:", "proxy:")) else len(v) >= MIN_ENGINE_ROWS)
             or k.startswith("unit:")}
 

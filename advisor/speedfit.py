@@ -295,6 +295,12 @@ def weighted_quantiles(values: list[float], weights: list[float], qs: tuple[floa
 # source: bands wider than the errors they bound); half of it covers 84 % and 88 %. Prefill keeps all of it: a new
 # source's prefill is covered 73 % with it and 67 % with half (benchmarks/prediction_accuracy.py, 2026-12-04).
 CONFORMAL = {"decode": 0.5, "prefill": 1.0}
+# A proxy's band (an engine with no rows of its own) comes from leaving each whole engine out. With every engine
+# weighing the same and the full correction for ~20 engines, its ends were set by the few engines measured once or
+# twice (a single Olive or ExecuTorch Vulkan row): the prefill band spanned x0.04..x4.5, x0.03..x8.4 on GPUs, and held
+# 99 % of a left-out engine's rows. An engine weighing the square root of its rows and half the correction hold 82 %
+# of prefill and 82 % of decode rows (target 70-90 %), prefill's band a sixth as wide (2026-12-05).
+PROXY_BAND = {"group_power": 0.5, "conformal": 0.5}
 
 
 # Prefill bands come from rows whose prompt has at least this many tokens: a shorter prompt's first-token latency is
@@ -318,9 +324,19 @@ def conformal_levels(k: int, low: float, high: float, strength: float = 1.0) -> 
     return max(0.0, (low * (k + strength) - strength) / k), min(1.0, high * (k + strength) / k)
 
 
-def group_weights(keys: list) -> list[float]:
+def group_band(values: list[float], folds: list, kind: str, low: float, high: float, proxy: bool = False) -> list[float]:
+    """The `low`..`high` band of out-of-sample residuals `values` over held-out groups (`folds`), with `kind`'s share
+    of the split-conformal correction for the number of groups. Each group weighs the same, except in a proxy's band
+    (groups are whole engines left out), where PROXY_BAND sets both."""
+    power, strength = (PROXY_BAND["group_power"], PROXY_BAND["conformal"]) if proxy else (0.0, CONFORMAL[kind])
+    levels = conformal_levels(len(set(folds)), low, high, strength)
+    return weighted_quantiles(values, group_weights(folds, power), levels)
+
+
+def group_weights(keys: list, power: float = 0.0) -> list[float]:
+    """Per-value weights under which each group of equal keys weighs (its size)^power: 0, every group the same."""
     counts = Counter(keys)
-    return [1.0 / counts[k] for k in keys]
+    return [counts[k] ** power / counts[k] for k in keys]
 
 
 SPLITS = {

@@ -149,8 +149,13 @@ def predict_log(p: dict, kind: str, x: SpeedInput, like: list[str]) -> tuple[flo
                            log_kappa_attn=k["log_kappa"][a])
     else:
         t = prefill_seconds(x.active_params_b, x.attn_gflop_per_token, tops, x.prompt_tokens, log_eff,
-                            k["log_alpha"][u], k["log_t0"][u], log_moe=k.get("log_moe", {}).get(u, 0.0) if x.moe else 0.0)
+                            k["log_alpha"][u], k["log_t0"][u], log_moe=moe_log(k, x))
     return -math.log(max(t, 1e-12)) + device_offset(k, x.device, u, x.engine), eff
+
+
+def moe_log(k: dict, x: SpeedInput) -> float:
+    """The fitted log extra prefill cost of a mixture-of-experts model's active parameters; 0 for a dense model."""
+    return k.get("log_moe", {}).get(x.unit, 0.0) if x.moe else 0.0
 
 
 def device_key(device: str, unit: str) -> str:

@@ -29,7 +29,7 @@ from advisor.engines import load_engines  # noqa: E402
 from advisor.fit import HIGH_Q, LOW_Q, MIN_ENGINE_ROWS  # noqa: E402
 from advisor.knowledge import load_knowledge  # noqa: E402
 from advisor.speed_data import load_speed_rows  # noqa: E402
-from advisor.speedfit import CONFORMAL, SPLITS, band_row, conformal_levels, group_weights, out_of_fold, weighted_quantiles  # noqa: E402
+from advisor.speedfit import SPLITS, band_row, group_band, out_of_fold  # noqa: E402
 
 TARGETS = {"decode": 0.20, "prefill": 0.25}
 
@@ -41,8 +41,7 @@ def interval(i, rows, res, fold_of, split, kind):
 
     def q(pairs):
         folds = [(fold_of(rows[j]), rows[j].x.engine) for j, _ in pairs]
-        levels = conformal_levels(len(set(folds)), LOW_Q, HIGH_Q, CONFORMAL[kind])
-        return weighted_quantiles([v for _, v in pairs], group_weights(folds), levels)
+        return group_band([v for _, v in pairs], folds, kind, LOW_Q, HIGH_Q, proxy=split == "engine")
 
     if split != "engine":
         same = [(j, v) for j, v in others if rows[j].x.engine == r.x.engine]

@@ -308,6 +308,24 @@ def test_decode_bands_take_half_the_conformal_correction():
     assert CONFORMAL["prefill"] == 1.0
 
 
+def test_a_proxy_band_is_not_set_by_engines_measured_once():
+    """A proxy's band weighs each left-out engine by the square root of its rows: one engine measured once far off
+    moves the plain per-engine quantiles to its residual, and barely moves the proxy's."""
+    from advisor.speedfit import PROXY_BAND, group_band, group_weights
+
+    assert group_weights(["a", "a", "a", "a", "b"]) == pytest.approx([0.25] * 4 + [1.0])
+    assert group_weights(["a", "a", "a", "a", "b"], 0.5) == pytest.approx([0.5] * 4 + [1.0])
+    assert PROXY_BAND["group_power"] > 0
+    values = [(i - 50) / 100 for i in range(100)] * 4 + [-3.0, 3.0]  # four engines of 100 rows and two of one row
+    folds = [e for e in "abcd" for _ in range(100)] + ["e", "f"]
+    plain = group_band(values, folds, "prefill", 0.1, 0.9)
+    proxy = group_band(values, folds, "prefill", 0.1, 0.9, proxy=True)
+    assert plain[0] < -1.0 and plain[1] > 1.0
+    assert -0.5 <= proxy[0] < -0.3 and 0.3 < proxy[1] <= 0.5
+    lo, hi, _ = load_calibration().speed_params["prefill"]["bands"]["proxy:all"]
+    assert math.exp(hi - lo) < 30, "a proxy's prefill band spanned a factor of 100 with equal engine weights"
+
+
 def test_an_engine_measured_on_a_device_carries_what_it_showed_there(kb, profs):
     """llama.cpp's SYCL rows sit far apart by device (the Arc A770's well below the Arc Pro B70's): each measured
     (device, engine) gets its own decode offset, so one card's quirk does not set the engine's efficiency for the
