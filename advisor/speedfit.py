@@ -298,8 +298,9 @@ CONFORMAL = {"decode": 0.5, "prefill": 1.0}
 # A proxy's band (an engine with no rows of its own) comes from leaving each whole engine out. With every engine
 # weighing the same and the full correction for ~20 engines, its ends were set by the few engines measured once or
 # twice (a single Olive or ExecuTorch Vulkan row): the prefill band spanned x0.04..x4.5, x0.03..x8.4 on GPUs, and held
-# 99 % of a left-out engine's rows. An engine weighing the square root of its rows and half the correction hold 82 %
-# of prefill and 82 % of decode rows (target 70-90 %), prefill's band a sixth as wide (2026-12-05).
+# 99 % of a left-out engine's rows. An engine weighing the square root of its rows and half the correction hold 79 %
+# of prefill and 83 % of decode rows (target 70-90 %; benchmarks/prediction_accuracy.py, 2026-12-05), prefill's band
+# x0.28..x3.1.
 PROXY_BAND = {"group_power": 0.5, "conformal": 0.5}
 
 
