@@ -9,6 +9,7 @@ import json
 import logging
 import math
 import sqlite3
+import time
 from contextlib import closing
 from pathlib import Path
 
@@ -57,22 +58,38 @@ def _fix(p: Path, default: str) -> str:
 BUSY_S = 60  # how long a writer waits for another process's transaction before giving up
 
 
+def _busy(exc: Exception) -> bool:
+    return isinstance(exc, sqlite3.OperationalError) and ("locked" in str(exc) or "busy" in str(exc))
+
+
 def connect(path: Path | None = None) -> sqlite3.Connection:
-    """A connection in autocommit mode (transactions are explicit), WAL journal, durable commits."""
+    """A connection in autocommit mode (transactions are explicit), WAL journal, durable commits.
+
+    Setting up waits out other processes for up to BUSY_S: the busy timeout covers ordinary lock waits, but
+    SQLite answers "database is locked" at once, without waiting, to one of two connections that both switch a
+    new database to WAL (each holds a shared lock and wants the exclusive one), so the set-up itself retries."""
     p = path or db_path()
-    con = None
-    try:
-        p.parent.mkdir(parents=True, exist_ok=True)
-        con = sqlite3.connect(p, timeout=BUSY_S, isolation_level=None)
-        con.execute("PRAGMA journal_mode=WAL")  # readers never block the writer; a killed writer loses nothing
-        con.execute("PRAGMA synchronous=FULL")  # a commit is on disk before save() returns
-        con.executescript(SCHEMA)
-    except (OSError, sqlite3.Error) as exc:
-        if con is not None:
-            con.close()
-        raise AdvisorError(f"cannot open the measurement store {p} ({exc})"
-                           + _fix(p, "; set ADVISOR_DATA_DIR to a writable folder")) from None
-    return con
+    deadline = time.monotonic() + BUSY_S
+    pause = 0.01
+    while True:
+        con = None
+        try:
+            p.parent.mkdir(parents=True, exist_ok=True)
+            con = sqlite3.connect(p, timeout=BUSY_S, isolation_level=None)
+            if con.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+                con.execute("PRAGMA journal_mode=WAL")  # readers never block the writer; a killed writer loses nothing
+            con.execute("PRAGMA synchronous=FULL")  # a commit is on disk before save() returns
+            con.executescript(SCHEMA)
+            return con
+        except (OSError, sqlite3.Error) as exc:
+            if con is not None:
+                con.close()
+            if _busy(exc) and time.monotonic() < deadline:
+                time.sleep(pause)
+                pause = min(pause * 2, 0.5)
+                continue
+            raise AdvisorError(f"cannot open the measurement store {p} ({exc})"
+                               + _fix(p, "; set ADVISOR_DATA_DIR to a writable folder")) from None
 
 
 def save(res: ProbeResult, path: Path | None = None, key: str | None = None) -> ProbeResult:
