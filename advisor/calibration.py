@@ -15,7 +15,7 @@ from pathlib import Path
 
 from . import paths
 from .errors import KnowledgeError
-from .speedmodel import SpeedInput, device_key, device_offset, moe_log, predict_log
+from .speedmodel import SpeedInput, device_key, device_offset, moe_log, phone_log, predict_log
 
 @dataclass(frozen=True)
 class SpeedEstimate:
@@ -93,11 +93,14 @@ class Calibration:
         mid = math.exp(y)
         offset = device_offset(self.speed_params[kind], x.device, x.unit, x.engine)
         moe = moe_log(self.speed_params[kind], x)
+        phone = phone_log(self.speed_params[kind], x)
         basis = (f"{eff.via}; compute {x.compute_tops:.3g} TOPS"
                  + (" (not stated: imputed from bandwidth)" if x.compute_imputed else "")
                  + (f"; this device's own rows x{math.exp(offset):.2f} ({x.device})" if offset else "")
                  + (f"; mixture of experts: active parameters cost x{math.exp(moe):.2f} (fitted on the MoE rows)"
                     if moe else "")
+                 + (f"; a phone's {x.unit}: prompt attention costs x{math.exp(phone):.1f} (fitted on phones' long "
+                    "prompts)" if phone else "")
                  + f"; interval = {band}")
         return SpeedEstimate(mid, mid * math.exp(lo), mid * math.exp(hi), basis, evidence, rows)
 

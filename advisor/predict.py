@@ -212,6 +212,6 @@ def speed_input(dev: DeviceProfile, model: ModelSpec, pc: ParamCounts, fmt: Quan
         if (compute == "cpu" or attn_on_cpu) and dev.cpu.freq_ghz else 0.0,
         device=cal.device_of(dev.id, compute), attn_on_cpu=attn_on_cpu,
         arch=gpu_arch(acc.name or "") if compute == "gpu" and (acc := dev.gpu()) is not None else "",
-        moe=model.is_moe,
+        moe=model.is_moe, phone=set(dev.os) <= {"android", "ios"},
     )
     return x, engine

@@ -204,6 +204,12 @@ def device_vendor(dev: dict, unit: str) -> str:
     return v
 
 
+def is_phone(device_class: str, name: str) -> bool:
+    """A phone, from the device table's class or, for rows filed under the SoC's class, the phone's name."""
+    return device_class == "phone" or bool(re.search(r"Galaxy S\d|Xiaomi|Poco|POCO|OnePlus|Redmi|Realme|iPhone|Pixel",
+                                                     name))
+
+
 def generic_shape(params_b: float) -> tuple[int, float, float]:
     """(layers, attention width, KV bytes per token) of a typical dense GQA decoder of this size, for published
     models outside the catalogue: layers ~ 20 x params^(1/3) (Llama-3.2-1B 16, 3B 28, 8B 32, 70B 80), hidden size
@@ -313,6 +319,7 @@ def load_speed_rows(kb: Knowledge, engines: dict[str, Engine], files: list[Path]
                     attn_tops=cpu_attn or unit_tops(dev, eng.unit, threads, kb, float_math=True) or 0.0,
                     device=device_group(r["device"]), attn_on_cpu=bool(cpu_attn),
                     arch=gpu_arch(dev.get("gpu_name") or "") if eng.unit == "gpu" else "", moe=moe,
+                    phone=is_phone(dev.get("device_class") or "", r["device"]),
                 )
                 rows.append(SpeedRow(
                     x=x, tg=tg, pp=pp, device=r["device"], group=device_group(r["device"]),

@@ -30,7 +30,12 @@ SIGMA_EXTRA = 3.0  # weak prior on the per-unit kappa, tau, alpha and t0 (log sc
 # Decode attention's extra weight (beta) is fitted for CPUs only, where llama.cpp's float attention over an F16 KV
 # cache is what slows long contexts (Qualcomm's 512 vs 4,096-token CPU rows); GPUs and NPUs keep attention at its
 # FLOPs (beta x BETA_SCALE = 1): left free there it trades off against tau on few devices and generalised worse.
-FIXED = {"log_tau:cpu": -20.0, "zero": 0.0, "log_beta:gpu": -math.log(BETA_SCALE), "log_beta:npu": -math.log(BETA_SCALE)}
+# A phone's CPU carries a further prefill attention weight (log_alpha_phone; GPUs and NPUs hold it at 0): Qualcomm's
+# llama.cpp CPU runs on the Galaxy S25 and S26 lose about half their prefill rate from a 512- to a 4,096-token prompt
+# beyond what the X Elite / X2 Elite laptops and the IQ-9075 board lose (a passively cooled phone cannot hold its
+# clocks through a minute-long prefill). Free on phone GPUs it fitted +0.02; the same term on decode made it worse.
+FIXED = {"log_tau:cpu": -20.0, "zero": 0.0, "log_beta:gpu": -math.log(BETA_SCALE), "log_beta:npu": -math.log(BETA_SCALE),
+         "log_alpha_phone:gpu": 0.0, "log_alpha_phone:npu": 0.0}
 CELL_POWER = 0.25  # a (source, device, engine) cell of n rows weighs n^(1 - 2 x CELL_POWER) observations
 # Robust losses: decode rows hold a few whole devices far off the rest (an older NPU generation on a fast bus),
 # where a Cauchy loss follows the majority; prefill rows are noisier throughout, where soft-L1 does better out of
@@ -100,7 +105,7 @@ class SpeedFit:
         vends = sorted({vendor_key(r.x.engine, r.x.vendor) for r in use})
         names = ([f"engine:{e}" for e in eng_ids] + [f"unit_mean:{u}" for u in UNITS] + [f"family:{f}" for f in fams]
                  + [f"vendor:{v}" for v in vends])
-        extra = (["log_kappa", "log_tau", "log_beta"] if self.kind == "decode" else ["log_alpha", "log_t0", "log_moe"]) + ["log_impute"]
+        extra = (["log_kappa", "log_tau", "log_beta"] if self.kind == "decode" else ["log_alpha", "log_alpha_phone", "log_t0", "log_moe"]) + ["log_impute"]
         names += [f"{p}:{u}" for p in extra for u in (("all",) if p in SHARED else UNITS)]
         unit_of = {r.x.engine: r.x.unit for r in use}
         # decode: each GPU/NPU engine's per-layer cost varies around its unit's (llama.cpp's Hexagon ops that fall
@@ -139,6 +144,7 @@ class SpeedFit:
                 "attn_gflop_per_token", "attn_gflop_decode", "prompt_tokens", "attn_tops", "moe")}
         imputed = np.array([1.0 if r.x.compute_imputed else 0.0 for r in use])
         attn_cpu = np.array([r.x.attn_on_cpu for r in use], dtype=bool)
+        phone = np.array([r.x.phone for r in use], dtype=float)
         iu_attn = {p: np.where(attn_cpu, ix[f"{p}:cpu"], iu[p]) for p in ("log_beta", "log_kappa") if p in iu}
         unit_of_engine = np.array([ix[f"unit_mean:{use[[r.x.engine for r in use].index(e)].x.unit}"] for e in eng_ids])
         i_eng = np.array([ix[f"engine:{e}"] for e in eng_ids])
@@ -161,7 +167,8 @@ class SpeedFit:
                                    attn_tops, exp=np.exp, log_kappa_attn=theta[iu_attn["log_kappa"]])
             else:
                 t = prefill_seconds(col["active_params_b"], col["attn_gflop_per_token"], tops,
-                                    col["prompt_tokens"], log_eff, theta[iu["log_alpha"]], theta[iu["log_t0"]],
+                                    col["prompt_tokens"], log_eff,
+                                    theta[iu["log_alpha"]] + phone * theta[iu["log_alpha_phone"]], theta[iu["log_t0"]],
                                     exp=np.exp, log_moe=col["moe"] * theta[iu["log_moe"]])
             return -np.log(t) + theta[i_off["device"]] + theta[i_off["device_engine"]]
 

@@ -9,9 +9,9 @@ Prefill, per prompt token:     t = (2 x active params + alpha x attention FLOPs)
                                    + t0 / prompt tokens                        fixed cost of a prefill call
 
 eff_bw and eff_compute are exp(engine effect + quant-family effect on that unit); kappa, tau, beta and alpha are
-fitted per compute unit, t0 once for all units. beta weighs decode attention against the weight matmuls: attention
-reads an F16 KV cache with float math, not the int8 dot products the unit's peak counts, so a long context costs a CPU
-more than its FLOPs. Every function works on floats (math.exp) and on numpy arrays (numpy.exp) alike.
+fitted per compute unit (alpha with a further factor on a phone's CPU), t0 once for all units. beta weighs decode
+attention against the weight matmuls: attention reads an F16 KV cache with float math, not the int8 dot products the
+unit's peak counts, so a long context costs a CPU more than its FLOPs. Every function works on floats (math.exp) and on numpy arrays (numpy.exp) alike.
 """
 
 from __future__ import annotations
@@ -49,6 +49,7 @@ class SpeedInput:
     attn_on_cpu: bool = False  # decode attention runs on the CPU (attn_tops is then the CPU's float throughput)
     arch: str = ""  # the unit's architecture generation where known (Adreno 6xx / 7xx / 8xx: "adreno6" ...)
     moe: bool = False  # a mixture-of-experts model (fewer parameters read per token than it holds)
+    phone: bool = False  # the device is a phone (passively cooled: its CPU slows over a long prompt's prefill)
 
 
 def cpu_tops(cores: float, ghz: float, macs_per_cycle: float) -> float:
@@ -149,13 +150,19 @@ def predict_log(p: dict, kind: str, x: SpeedInput, like: list[str]) -> tuple[flo
                            log_kappa_attn=k["log_kappa"][a])
     else:
         t = prefill_seconds(x.active_params_b, x.attn_gflop_per_token, tops, x.prompt_tokens, log_eff,
-                            k["log_alpha"][u], k["log_t0"][u], log_moe=moe_log(k, x))
+                            k["log_alpha"][u] + phone_log(k, x), k["log_t0"][u], log_moe=moe_log(k, x))
     return -math.log(max(t, 1e-12)) + device_offset(k, x.device, u, x.engine), eff
 
 
 def moe_log(k: dict, x: SpeedInput) -> float:
     """The fitted log extra prefill cost of a mixture-of-experts model's active parameters; 0 for a dense model."""
     return k.get("log_moe", {}).get(x.unit, 0.0) if x.moe else 0.0
+
+
+def phone_log(k: dict, x: SpeedInput) -> float:
+    """The fitted log extra weight of prefill attention on a phone's unit (its CPU slows over a long prompt); 0 off
+    a phone and on units where it is held at 0."""
+    return k.get("log_alpha_phone", {}).get(x.unit, 0.0) if x.phone else 0.0
 
 
 def device_key(device: str, unit: str) -> str:

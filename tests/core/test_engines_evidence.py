@@ -361,3 +361,44 @@ def test_prefill_bands_leave_out_first_token_latencies_of_short_prompts():
     assert band_row("prefill", dataclasses.replace(x, prompt_tokens=512.0))
     lo, hi, _ = load_calibration().speed_params["prefill"]["bands"]["openvino-gpu"]
     assert -2.0 < lo < 0.0 < hi
+
+
+def test_a_phone_cpu_prefills_long_prompts_slower(kb, profs):
+    """Qualcomm's llama.cpp CPU runs on Galaxy S25/S26 phones lose about half their prefill rate from a 512- to a
+    4,096-token prompt beyond what the X Elite laptops and the IQ-9075 board lose: a passively cooled phone cannot
+    hold its clocks through a minute-long prefill. Phones are flagged from the device table's class or a phone's
+    name (rows filed under the SoC), profiles from an Android- or iOS-only OS list; the fit gives a phone's CPU a
+    further prompt-attention weight, which long prompts feel and short ones barely do."""
+    import dataclasses
+
+    from advisor.architecture import count_params
+    from advisor.predict import speed_input
+    from advisor.speedmodel import predict_log
+
+    rows, _, _ = load_speed_rows(kb, kb.engines)
+    phones = {r.device for r in rows if r.x.phone}
+    assert {"Samsung Galaxy S25", "Samsung Galaxy S26", "Samsung Galaxy S24 Ultra"} <= phones
+    assert any("Xiaomi 14" in d for d in phones)  # filed under the SoC's class, named as a phone
+    assert not phones & {"Snapdragon X Elite CRD", "Snapdragon X2 Elite CRD", "Dragonwing IQ-9075 EVK"}
+    cal = load_calibration()
+    assert cal.speed_params["prefill"]["log_alpha_phone"]["cpu"] > 0.5
+    assert cal.speed_params["prefill"]["log_alpha_phone"]["gpu"] == 0.0 == cal.speed_params["prefill"]["log_alpha_phone"]["npu"]
+    assert "log_alpha_phone" not in cal.speed_params["decode"]
+    model, fmt = kb.models["llama-3.2-3b-instruct"], kb.format("llamacpp", "Q4_0")
+    pc = count_params(model)
+    flags = {}
+    for dev_id in ("galaxy-s24-ultra", "iphone-15-pro", "orange-pi-5-16gb", "snapdragon-x-elite-laptop"):
+        gap = {}
+        for prompt in (64, 4096):
+            x, engine = speed_input(profs[dev_id], model, pc, fmt, "llamacpp", "cpu", pc.total * 4.5 / 8, 0.0,
+                                    Workload(prompt + 128, prompt, 128), kb, cal)
+            flags[dev_id] = x.phone
+            like = engine.like if engine else []
+            off, _ = predict_log(cal.speed_params, "prefill", dataclasses.replace(x, phone=False), like)
+            on, _ = predict_log(cal.speed_params, "prefill", dataclasses.replace(x, phone=True), like)
+            gap[prompt] = off - on
+            if x.phone and prompt == 4096:
+                assert "a phone's cpu" in cal.speed("prefill", x, like).basis
+        assert gap[4096] > 0.2 and gap[64] < 0.05 and gap[4096] > 5 * gap[64], (dev_id, gap)
+    assert flags == {"galaxy-s24-ultra": True, "iphone-15-pro": True, "orange-pi-5-16gb": False,
+                     "snapdragon-x-elite-laptop": False}
