@@ -15,7 +15,8 @@ from pathlib import Path
 
 from . import paths
 from .errors import KnowledgeError
-from .speedmodel import SpeedInput, device_key, device_offset, moe_log, phone_log, predict_log
+from .speedmodel import (PORT_SCALE, SpeedInput, device_key, device_offset, engine_bandwidth, moe_log, phone_log,
+                         predict_log)
 
 @dataclass(frozen=True)
 class SpeedEstimate:
@@ -94,6 +95,7 @@ class Calibration:
         offset = device_offset(self.speed_params[kind], x.device, x.unit, x.engine)
         moe = moe_log(self.speed_params[kind], x)
         phone = phone_log(self.speed_params[kind], x)
+        port = self.speed_params[kind].get("engine_port", {}).get(x.engine)
         basis = (f"{eff.via}; compute {x.compute_tops:.3g} TOPS"
                  + (" (not stated: imputed from bandwidth)" if x.compute_imputed else "")
                  + (f"; this device's own rows x{math.exp(offset):.2f} ({x.device})" if offset else "")
@@ -101,6 +103,9 @@ class Calibration:
                     if moe else "")
                  + (f"; a phone's {x.unit}: prompt attention costs x{math.exp(phone):.1f} (fitted on phones' long "
                     "prompts)" if phone else "")
+                 + (f"; {x.engine} streams the weights over its unit's own port: "
+                    f"{engine_bandwidth(self.speed_params[kind], x):.0f} of the device's {x.bandwidth_gbs:g} GB/s "
+                    f"(port fitted at {PORT_SCALE * math.exp(port):.0f} GB/s)" if port is not None else "")
                  + f"; interval = {band}")
         return SpeedEstimate(mid, mid * math.exp(lo), mid * math.exp(hi), basis, evidence, rows)
 

@@ -17,8 +17,8 @@ from collections import Counter
 
 from .engines import Engine
 from .speed_data import SpeedRow
-from .speedmodel import (BETA_SCALE, UNITS, decode_seconds, device_key, fam_key, predict_log, prefill_seconds,
-                         vendor_key)
+from .speedmodel import (BETA_SCALE, UNITS, decode_seconds, device_key, fam_key, port_bandwidth, predict_log,
+                         prefill_seconds, vendor_key)
 
 SIGMA_ENGINE = 1.0  # prior sd of an engine's log-efficiency around its unit's mean (a factor of ~2.7)
 SIGMA_FAMILY = 0.3  # prior sd of a quantization family's effect on one unit
@@ -78,6 +78,14 @@ X_SCALE = {"decode": "jac", "prefill": 1.0}
 # The extra prefill cost of a mixture-of-experts model (log_moe) is one figure too: its few dozen rows are spread over
 # every unit, and the cause (experts splitting each batch of prompt tokens) is the same on all of them.
 SHARED = {"log_t0", "log_moe"}
+# Engines whose decode streams the weights through their unit's own port, fitted as one port bandwidth each (log_port,
+# prior sd SIGMA_EXTRA around PORT_SCALE) and combined with the device's bandwidth as a soft minimum. llama.cpp's
+# Hexagon backend reads the weights over the NPU's own DMA path: Qualcomm's rows show the X Elite CRD (135 GB/s)
+# decoding no faster than the IQ-9075 (77 GB/s) with the same HTP v73, and the 152 GB/s X2 Elite no faster than the
+# 85 GB/s Galaxy S26 with the same v81, where the device's bandwidth alone predicts 1.8x. Decode on a new device
+# 15.1 % -> 14.9 % (Hexagon 28.8 % -> 24.6 %), on a new source 15.6 % -> 15.5 %; one port per HTP generation did no
+# better, and a port for QNN too made QNN worse (15.9 % -> 26.3 %).
+PORT_ENGINES = {"decode": ("llamacpp-npu-hexagon",), "prefill": ()}
 F_SCALE = 0.25  # soft-L1 loss: residuals beyond ~25 % in log space count linearly (robust to odd rows)
 
 
@@ -111,7 +119,8 @@ class SpeedFit:
         # decode: each GPU/NPU engine's per-layer cost varies around its unit's (llama.cpp's Hexagon ops that fall
         # back to the CPU cost far more per layer than a QNN context binary)
         tau_engines = [e for e in eng_ids if self.kind == "decode" and f"log_tau:{unit_of[e]}" not in FIXED]
-        names += [f"engine_tau:{e}" for e in tau_engines] + ["zero"]
+        port_engines = [e for e in eng_ids if e in PORT_ENGINES[self.kind]]
+        names += [f"engine_tau:{e}" for e in tau_engines] + [f"engine_port:{e}" for e in port_engines] + ["zero"]
         sd_src, sd_srceng = SIGMA_SOURCE[self.kind], SIGMA_SOURCE_ENGINE[self.kind]
         srcs = sorted({r.source for r in use}) if sd_src else []
         srceng = sorted({(r.source, r.x.engine) for r in use}) if sd_srceng else []
@@ -130,6 +139,9 @@ class SpeedFit:
         iu = {p: np.array([ix[f"{p}:{r.x.unit}"] for r in use]) for p in extra}
         itau = np.array([ix.get(f"engine_tau:{r.x.engine}", ix["zero"]) for r in use])
         i_tau_e = np.array([ix[f"engine_tau:{e}"] for e in tau_engines], dtype=int)
+        iport = np.array([ix.get(f"engine_port:{r.x.engine}", ix["zero"]) for r in use])
+        has_port = np.array([r.x.engine in port_engines for r in use])
+        i_port_e = np.array([ix[f"engine_port:{e}"] for e in port_engines], dtype=int)
         y = np.array([self._target(r) for r in use])
         isrc = np.array([ix.get(f"source:{r.source}", ix["zero"]) for r in use])
         isrceng = np.array([ix.get(f"srceng:{r.source}|{r.x.engine}", ix["zero"]) for r in use])
@@ -161,7 +173,9 @@ class SpeedFit:
             tops = col["compute_tops"] * np.exp(imputed * theta[iu["log_impute"]])
             attn_tops = np.where((col["attn_tops"] > 0) & ((imputed == 0) | attn_cpu), col["attn_tops"], tops)
             if self.kind == "decode":
-                t = decode_seconds(col["decode_gb_per_token"], col["bandwidth_gbs"], col["active_params_b"],
+                bw = np.where(has_port, port_bandwidth(col["bandwidth_gbs"], theta[iport], exp=np.exp),
+                              col["bandwidth_gbs"])
+                t = decode_seconds(col["decode_gb_per_token"], bw, col["active_params_b"],
                                    col["attn_gflop_decode"], tops, col["layers"], log_eff, theta[iu["log_kappa"]],
                                    theta[iu["log_tau"]] + theta[itau], theta[iu_attn["log_beta"]],
                                    attn_tops, exp=np.exp, log_kappa_attn=theta[iu_attn["log_kappa"]])
@@ -182,6 +196,7 @@ class SpeedFit:
                 theta[i_unit] / SIGMA_UNIT,
                 theta[i_extra] / SIGMA_EXTRA,
                 theta[i_tau_e] / self.sigma_engine,
+                theta[i_port_e] / SIGMA_EXTRA,
                 theta[i_src] / (sd_src or 1.0),
                 theta[i_srceng] / (sd_srceng or 1.0),
                 *(theta[i_off_prior[g]] / (sd[self.kind] or 1.0) for g, (sd, _) in OFFSETS.items()),
@@ -190,9 +205,9 @@ class SpeedFit:
         # Which parameters each residual depends on (a data row: its engine, family, vendor, unit and source
         # parameters; a prior row: its own), so the Jacobian's finite differences perturb many at once.
         dep = np.zeros((len(use), len(names)), dtype=bool)
-        for idx in [ie, ifam, iven, itau, isrc, isrceng, *i_off.values(), *iu.values(), *iu_attn.values()]:
+        for idx in [ie, ifam, iven, itau, iport, isrc, isrceng, *i_off.values(), *iu.values(), *iu_attn.values()]:
             dep[np.arange(len(use)), idx] = True
-        for cols in ([i_eng, unit_of_engine], [i_fam], [i_ven], [i_unit], [i_extra], [i_tau_e], [i_src], [i_srceng],
+        for cols in ([i_eng, unit_of_engine], [i_fam], [i_ven], [i_unit], [i_extra], [i_tau_e], [i_port_e], [i_src], [i_srceng],
                      *([c] for c in i_off_prior.values())):
             block = np.zeros((len(cols[0]), len(names)), dtype=bool)
             for c in cols:
@@ -217,6 +232,8 @@ class SpeedFit:
         for g in OFFSETS:
             if levels[g]:
                 p[g] = {v: round(float(th[ix[f"{g}:{v}"]]), 4) for v in levels[g]}
+        if port_engines:
+            p["engine_port"] = {e: float(th[ix[f"engine_port:{e}"]]) for e in port_engines}
         if tau_engines:
             p["engine_tau"] = {e: float(th[ix[f"engine_tau:{e}"]]) for e in tau_engines}
         for name in extra:

@@ -8,6 +8,8 @@ Decode, per generated token:   t = bytes read / (bandwidth x eff_bw)        memo
 Prefill, per prompt token:     t = (2 x active params + alpha x attention FLOPs) / (compute x eff_compute)
                                    + t0 / prompt tokens                        fixed cost of a prefill call
 
+An engine that streams the weights through its unit's own port (llama.cpp's Hexagon backend: the NPU's DMA path, not
+the SoC's memory controller) sees the soft minimum of the device's bandwidth and that port's, fitted per engine.
 eff_bw and eff_compute are exp(engine effect + quant-family effect on that unit); kappa, tau, beta and alpha are
 fitted per compute unit (alpha with a further factor on a phone's CPU), t0 once for all units. beta weighs decode
 attention against the weight matmuls: attention reads an F16 KV cache with float math, not the int8 dot products the
@@ -24,6 +26,7 @@ TAU_SCALE = 1e-4  # seconds: tau = exp(log_tau) x 0.1 ms per layer, so a fitted 
 T0_SCALE = 0.02  # seconds: a prefill call's fixed cost = exp(log_t0) x 20 ms
 BETA_SCALE = 30.0  # decode attention FLOPs weigh exp(log_beta) x 30 int8 MACs: float math on an F16 KV cache
 UNITS = ("cpu", "gpu", "npu")
+PORT_SCALE = 80.0  # GB/s: an engine's port = exp(log_port) x 80 GB/s, so a fitted log_port near 0 is a plausible prior
 
 
 @dataclass(frozen=True)
@@ -67,6 +70,19 @@ def decode_seconds(x_gb, bw, params_b, attn_gflop, tops, layers, log_eff, log_ka
             + 2.0 * params_b / tops / (1e3 * exp(log_kappa))
             + exp(log_beta) * BETA_SCALE * attn_gflop / attn_tops / (1e3 * exp(log_kappa_attn))
             + exp(log_tau) * TAU_SCALE * layers)
+
+
+def port_bandwidth(bw, log_port, exp=math.exp):
+    """The bandwidth an engine with its own port streams at: the soft minimum (harmonic sum) of the device's memory
+    bandwidth and the port's exp(log_port) x PORT_SCALE GB/s."""
+    return 1.0 / (1.0 / bw + 1.0 / (PORT_SCALE * exp(log_port)))
+
+
+def engine_bandwidth(k: dict, x: "SpeedInput") -> float:
+    """The bandwidth `x`'s engine streams its weights at: the device's, capped by the engine's fitted port if it has
+    one (k: one kind's fitted parameters)."""
+    port = k.get("engine_port", {}).get(x.engine)
+    return x.bandwidth_gbs if port is None else port_bandwidth(x.bandwidth_gbs, port)
 
 
 def prefill_seconds(params_b, attn_gflop, tops, prompt, log_eff, log_alpha, log_t0, exp=math.exp, log_moe=0.0):
@@ -142,7 +158,7 @@ def predict_log(p: dict, kind: str, x: SpeedInput, like: list[str]) -> tuple[flo
     tops = x.compute_tops * (exp_imputed(k, u) if x.compute_imputed else 1.0)
     if kind == "decode":
         a = "cpu" if x.attn_on_cpu else u  # the unit attention runs on
-        t = decode_seconds(x.decode_gb_per_token, x.bandwidth_gbs, x.active_params_b, x.attn_gflop_decode,
+        t = decode_seconds(x.decode_gb_per_token, engine_bandwidth(k, x), x.active_params_b, x.attn_gflop_decode,
                            tops, x.layers,
                            log_eff, k["log_kappa"][u], k["log_tau"][u] + k.get("engine_tau", {}).get(x.engine, 0.0),
                            k.get("log_beta", {}).get(a, 0.0),

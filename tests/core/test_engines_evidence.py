@@ -402,3 +402,33 @@ def test_a_phone_cpu_prefills_long_prompts_slower(kb, profs):
         assert gap[4096] > 0.2 and gap[64] < 0.05 and gap[4096] > 5 * gap[64], (dev_id, gap)
     assert flags == {"galaxy-s24-ultra": True, "iphone-15-pro": True, "orange-pi-5-16gb": False,
                      "snapdragon-x-elite-laptop": False}
+
+
+def test_the_hexagon_backend_streams_over_the_npus_own_port(kb, profs):
+    """llama.cpp's Hexagon backend reads the weights over the NPU's own path, fitted as a port bandwidth and combined
+    with the device's as a soft minimum (Qualcomm's 135 GB/s X Elite decodes no faster than the 77 GB/s IQ-9075 with
+    the same HTP): doubling a device's bandwidth speeds its decode less than QNN's, which has no port, and the
+    estimate says what it streams at."""
+    import dataclasses
+
+    from advisor.architecture import count_params
+    from advisor.predict import speed_input
+    from advisor.speedmodel import predict_log
+
+    cal = load_calibration()
+    ports = cal.speed_params["decode"]["engine_port"]
+    assert set(ports) == {"llamacpp-npu-hexagon"} and "engine_port" not in cal.speed_params["prefill"]
+    dev = profs["galaxy-s24-ultra"].model_copy(update={"id": "my-phone"})  # no device offsets
+    model, work = kb.models["llama-3.2-3b-instruct"], Workload(4096, 512, 128)
+    pc = count_params(model)
+    gain = {}
+    for backend, quant in (("llamacpp", "Q4_0"), ("qnn", "w4a16")):
+        fmt = kb.format(backend, quant)
+        x, engine = speed_input(dev, model, pc, fmt, backend, "npu", pc.total * 4.5 / 8, 0.0, work, kb, cal)
+        like = engine.like if engine else []
+        base, _ = predict_log(cal.speed_params, "decode", x, like)
+        wide, _ = predict_log(cal.speed_params, "decode", dataclasses.replace(x, bandwidth_gbs=2 * x.bandwidth_gbs), like)
+        gain[x.engine] = wide - base
+        said = "streams the weights over its unit's own port" in cal.speed("decode", x, like).basis
+        assert said == (x.engine == "llamacpp-npu-hexagon"), x.engine
+    assert 0.0 < gain["llamacpp-npu-hexagon"] < gain["qnn-npu"] - 0.15, gain
