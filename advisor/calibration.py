@@ -15,8 +15,8 @@ from pathlib import Path
 
 from . import paths
 from .errors import KnowledgeError
-from .speedmodel import (PORT_SCALE, SpeedInput, device_key, device_offset, engine_bandwidth, moe_log, phone_log,
-                         predict_log)
+from .speedmodel import (PORT_SCALE, SpeedInput, device_key, device_offset, engine_bandwidth, engine_port, moe_log,
+                         phone_log, predict_log)
 
 @dataclass(frozen=True)
 class SpeedEstimate:
@@ -95,7 +95,7 @@ class Calibration:
         offset = device_offset(self.speed_params[kind], x.device, x.unit, x.engine)
         moe = moe_log(self.speed_params[kind], x)
         phone = phone_log(self.speed_params[kind], x)
-        port = self.speed_params[kind].get("engine_port", {}).get(x.engine)
+        port = engine_port(self.speed_params[kind], x.engine)
         basis = (f"{eff.via}; compute {x.compute_tops:.3g} TOPS"
                  + (" (not stated: imputed from bandwidth)" if x.compute_imputed else "")
                  + (f"; this device's own rows x{math.exp(offset):.2f} ({x.device})" if offset else "")

@@ -78,10 +78,16 @@ def port_bandwidth(bw, log_port, exp=math.exp):
     return 1.0 / (1.0 / bw + 1.0 / (PORT_SCALE * exp(log_port)))
 
 
+def engine_port(k: dict, engine: str) -> float | None:
+    """The fitted log port of an engine that streams over its unit's own port; None for every other engine (k: one
+    kind's fitted parameters)."""
+    return k.get("engine_port", {}).get(engine)
+
+
 def engine_bandwidth(k: dict, x: "SpeedInput") -> float:
     """The bandwidth `x`'s engine streams its weights at: the device's, capped by the engine's fitted port if it has
-    one (k: one kind's fitted parameters)."""
-    port = k.get("engine_port", {}).get(x.engine)
+    one."""
+    port = engine_port(k, x.engine)
     return x.bandwidth_gbs if port is None else port_bandwidth(x.bandwidth_gbs, port)
 
 
