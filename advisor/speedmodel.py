@@ -86,7 +86,7 @@ def engine_port(k: dict, engine: str) -> float | None:
 
 def engine_bandwidth(k: dict, x: "SpeedInput") -> float:
     """The bandwidth `x`'s engine streams its weights at: the device's, capped by the engine's fitted port if it has
-    one."""
+    one (k: one kind's fitted parameters)."""
     port = engine_port(k, x.engine)
     return x.bandwidth_gbs if port is None else port_bandwidth(x.bandwidth_gbs, port)
 
