@@ -15,8 +15,8 @@ from pathlib import Path
 
 from . import paths
 from .errors import KnowledgeError
-from .speedmodel import (PORT_SCALE, SpeedInput, device_key, device_offset, engine_bandwidth, engine_port, moe_log,
-                         phone_log, predict_log)
+from .speedmodel import (PORT_SCALE, SpeedInput, device_key, device_offset, engine_bandwidth, engine_port, matrix_log,
+                         moe_log, phone_log, predict_log)
 
 @dataclass(frozen=True)
 class SpeedEstimate:
@@ -95,6 +95,7 @@ class Calibration:
         offset = device_offset(self.speed_params[kind], x.device, x.unit, x.engine)
         moe = moe_log(self.speed_params[kind], x)
         phone = phone_log(self.speed_params[kind], x)
+        matrix = matrix_log(self.speed_params[kind], x)
         port = engine_port(self.speed_params[kind], x.engine)
         basis = (f"{eff.via}; compute {x.compute_tops:.3g} TOPS"
                  + (" (not stated: imputed from bandwidth)" if x.compute_imputed else "")
@@ -103,6 +104,8 @@ class Calibration:
                     if moe else "")
                  + (f"; a phone's {x.unit}: prompt attention costs x{math.exp(phone):.1f} (fitted on phones' long "
                     "prompts)" if phone else "")
+                 + (f"; a matrix-engine GPU (tensor cores, XMX): its stated peak counts x{math.exp(matrix):.2f} (fitted "
+                    "against vector GPUs)" if matrix else "")
                  + (f"; {x.engine} streams the weights over its unit's own port: "
                     f"{engine_bandwidth(self.speed_params[kind], x):.0f} of the device's {x.bandwidth_gbs:g} GB/s "
                     f"(port fitted at {PORT_SCALE * math.exp(port):.0f} GB/s)" if port is not None else "")

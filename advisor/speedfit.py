@@ -60,8 +60,12 @@ SIGMA_ARCH = {"decode": 0.3, "prefill": 0.0}
 # One engine on one measured device beyond the device's offset on that unit (llama.cpp's SYCL backend on a Core
 # Ultra 155H reaches half of what the fit expects where OpenVINO's 156 rows there sit on it), used like the device
 # offset: for that device only. Decode only: it also keeps one device's quirks out of the engine's shared efficiency
-# (SYCL on a new device 50.6 % -> 27.7 %); on prefill it made a new device worse (30.0 % -> 31.4 %).
-SIGMA_DEVICE_ENGINE = {"decode": 0.3, "prefill": 0.0}
+# (SYCL on a new device 50.6 % -> 27.7 %); on prefill it made a new device worse (30.0 % -> 31.4 %). 0.4, not 0.3:
+# at 0.3 SYCL's figure on a new device flipped between 28 % and 48 % with rows of other engines added or dropped (the
+# Arc Pro B70's fold: without it, 0.3 made the Arc A770's slow rows set the engine's efficiency, 47 % under the B70);
+# at 0.4 the A770 keeps its slowness as its own offset (2026-12-05: SYCL 48.5 % -> 27.6 %, all decode 15.1 % ->
+# 15.1 % on a new device and 15.5 % -> 15.5 % on a new source).
+SIGMA_DEVICE_ENGINE = {"decode": 0.4, "prefill": 0.0}
 # The fitted offset groups: name -> (prior sds, a row's level or ''). Calibration keys and SpeedInput fields match.
 OFFSETS = {
     "device": (SIGMA_DEVICE, lambda x: device_key(x.device, x.unit) if x.device else ""),
@@ -77,7 +81,18 @@ X_SCALE = {"decode": "jac", "prefill": 1.0}
 # was left to that one source, and leaving it out moved the GPU's cost freely (new source: 45 % -> 37 % with one).
 # The extra prefill cost of a mixture-of-experts model (log_moe) is one figure too: its few dozen rows are spread over
 # every unit, and the cause (experts splitting each batch of prompt tokens) is the same on all of them.
-SHARED = {"log_t0", "log_moe"}
+# The share of the bandwidth at which a prefill call's one pass over the weights streams (log_pass) is one figure too:
+# fitted per unit it came out alike on all three (x0.71 CPU, x0.70 GPU, x0.53 NPU) and did no better out of sample.
+# With that pass a prefill on a new source missed by 33.2 % instead of 36.8 % (OpenVINO's 32-token first-token rows
+# of 8B models: 1.5-1.8x too fast before), on a new device 28.6 % instead of 29.0 % (2026-12-05).
+SHARED = {"log_t0", "log_moe", "log_pass"}
+# Prefill on a GPU whose stated peak is a matrix engine's (speedmodel.MATRIX_GPU: NVIDIA tensor cores, Intel XMX, AMD
+# RDNA 4) reaches a different share of it than a GPU stated by its vector units does: one log factor per unit
+# (log_matrix; only GPUs have such rows). Without it OpenVINO's one engine efficiency served the Core Ultra 155H
+# (vector FP16 9.2 TFLOPS, no XMX) and the 255H / 268V (XMX 38.5 / 32.8) alike, and each was missed by 20-35 % when
+# left out. It fitted x1.6; a prefill on a new device 28.6 % -> 24.0 %, on a new source 33.2 % -> 33.1 %, a new
+# engine 51.5 % with it (48.6 % without: leaving OpenVINO out, the GPU average no longer carries its XMX devices).
+# Counting RDNA 3/3.5 (one FP16 rate for vector and WMMA) as matrix GPUs instead made a new device 29.2 %.
 # Engines whose decode streams the weights through their unit's own port, fitted as one port bandwidth each (log_port,
 # prior sd SIGMA_EXTRA around PORT_SCALE) and combined with the device's bandwidth as a soft minimum. llama.cpp's
 # Hexagon backend reads the weights over the NPU's own DMA path: Qualcomm's rows show the X Elite CRD (135 GB/s)
@@ -113,7 +128,8 @@ class SpeedFit:
         vends = sorted({vendor_key(r.x.engine, r.x.vendor) for r in use})
         names = ([f"engine:{e}" for e in eng_ids] + [f"unit_mean:{u}" for u in UNITS] + [f"family:{f}" for f in fams]
                  + [f"vendor:{v}" for v in vends])
-        extra = (["log_kappa", "log_tau", "log_beta"] if self.kind == "decode" else ["log_alpha", "log_alpha_phone", "log_t0", "log_moe"]) + ["log_impute"]
+        extra = (["log_kappa", "log_tau", "log_beta"] if self.kind == "decode"
+                 else ["log_alpha", "log_alpha_phone", "log_t0", "log_moe", "log_pass", "log_matrix"]) + ["log_impute"]
         names += [f"{p}:{u}" for p in extra for u in (("all",) if p in SHARED else UNITS)]
         unit_of = {r.x.engine: r.x.unit for r in use}
         # decode: each GPU/NPU engine's per-layer cost varies around its unit's (llama.cpp's Hexagon ops that fall
@@ -157,6 +173,7 @@ class SpeedFit:
         imputed = np.array([1.0 if r.x.compute_imputed else 0.0 for r in use])
         attn_cpu = np.array([r.x.attn_on_cpu for r in use], dtype=bool)
         phone = np.array([r.x.phone for r in use], dtype=float)
+        matrix = np.array([r.x.matrix for r in use], dtype=float)
         iu_attn = {p: np.where(attn_cpu, ix[f"{p}:cpu"], iu[p]) for p in ("log_beta", "log_kappa") if p in iu}
         unit_of_engine = np.array([ix[f"unit_mean:{use[[r.x.engine for r in use].index(e)].x.unit}"] for e in eng_ids])
         i_eng = np.array([ix[f"engine:{e}"] for e in eng_ids])
@@ -170,6 +187,8 @@ class SpeedFit:
 
         def predict(theta):
             log_eff = theta[ie] + theta[ifam] + theta[iven] + theta[i_off["arch"]]
+            if "log_matrix" in iu:  # prefill
+                log_eff = log_eff + matrix * theta[iu["log_matrix"]]
             tops = col["compute_tops"] * np.exp(imputed * theta[iu["log_impute"]])
             attn_tops = np.where((col["attn_tops"] > 0) & ((imputed == 0) | attn_cpu), col["attn_tops"], tops)
             if self.kind == "decode":
@@ -183,7 +202,9 @@ class SpeedFit:
                 t = prefill_seconds(col["active_params_b"], col["attn_gflop_per_token"], tops,
                                     col["prompt_tokens"], log_eff,
                                     theta[iu["log_alpha"]] + phone * theta[iu["log_alpha_phone"]], theta[iu["log_t0"]],
-                                    exp=np.exp, log_moe=col["moe"] * theta[iu["log_moe"]])
+                                    exp=np.exp, log_moe=col["moe"] * theta[iu["log_moe"]],
+                                    pass_gb=col["decode_gb_per_token"], bw=col["bandwidth_gbs"],
+                                    log_pass=theta[iu["log_pass"]])
             return -np.log(t) + theta[i_off["device"]] + theta[i_off["device_engine"]]
 
         def residuals(free):

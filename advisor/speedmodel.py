@@ -6,12 +6,13 @@ Decode, per generated token:   t = bytes read / (bandwidth x eff_bw)        memo
                                      / (compute x kappa)                       compute: weak CPUs, long contexts
                                    + tau x layers                              fixed per-layer cost (launches, syncs)
 Prefill, per prompt token:     t = (2 x active params + alpha x attention FLOPs) / (compute x eff_compute)
-                                   + t0 / prompt tokens                        fixed cost of a prefill call
+                                   + (t0 + bytes read / (bandwidth x eff_pass))   fixed cost of a prefill call:
+                                     / prompt tokens                              a launch, and one pass over the weights
 
 An engine that streams the weights through its unit's own port (llama.cpp's Hexagon backend: the NPU's DMA path, not
 the SoC's memory controller) sees the soft minimum of the device's bandwidth and that port's, fitted per engine.
 eff_bw and eff_compute are exp(engine effect + quant-family effect on that unit); kappa, tau, beta and alpha are
-fitted per compute unit (alpha with a further factor on a phone's CPU), t0 once for all units. beta weighs decode
+fitted per compute unit (alpha with a further factor on a phone's CPU), t0 and eff_pass once for all units. beta weighs decode
 attention against the weight matmuls: attention reads an F16 KV cache with float math, not the int8 dot products the
 unit's peak counts, so a long context costs a CPU more than its FLOPs. Every function works on floats (math.exp) and on numpy arrays (numpy.exp) alike.
 """
@@ -52,6 +53,7 @@ class SpeedInput:
     attn_on_cpu: bool = False  # decode attention runs on the CPU (attn_tops is then the CPU's float throughput)
     arch: str = ""  # the unit's architecture generation where known (Adreno 6xx / 7xx / 8xx: "adreno6" ...)
     moe: bool = False  # a mixture-of-experts model (fewer parameters read per token than it holds)
+    matrix: bool = False  # the GPU's stated peak is a matrix engine's (MATRIX_GPU: tensor cores, XMX, RDNA 4 WMMA)
     phone: bool = False  # the device is a phone (passively cooled: its CPU slows over a long prompt's prefill)
 
 
@@ -91,13 +93,16 @@ def engine_bandwidth(k: dict, x: "SpeedInput") -> float:
     return x.bandwidth_gbs if port is None else port_bandwidth(x.bandwidth_gbs, port)
 
 
-def prefill_seconds(params_b, attn_gflop, tops, prompt, log_eff, log_alpha, log_t0, exp=math.exp, log_moe=0.0):
-    """Seconds per prompt token, the fixed cost of one prefill call (graph launch, first chunk) spread over the
-    prompt: short prompts prefill at a lower rate. `log_moe`: the extra cost of a mixture-of-experts model's active
+def prefill_seconds(params_b, attn_gflop, tops, prompt, log_eff, log_alpha, log_t0, exp=math.exp, log_moe=0.0,
+                    pass_gb=0.0, bw=1.0, log_pass=0.0):
+    """Seconds per prompt token, the fixed cost of one prefill call spread over the prompt: short prompts prefill at a
+    lower rate. The fixed cost is a launch (t0) and one pass over the weights (`pass_gb`, what a decode step reads,
+    at exp(log_pass) x the bandwidth `bw`): however few the prompt's tokens, every weight is read once, so a
+    32-token prompt on a big model costs about a decode step more than its FLOPs say. `log_moe`: the extra cost of a mixture-of-experts model's active
     parameters (0 for a dense model): a batch of prompt tokens splits across the experts, each expert's matrix
     product runs on a few dozen tokens, far from the rate of one dense product on all of them."""
     return ((2.0 * params_b * exp(log_moe) + exp(log_alpha) * attn_gflop) / (tops * 1e3 * exp(log_eff))
-            + exp(log_t0) * T0_SCALE / prompt)
+            + (exp(log_t0) * T0_SCALE + pass_gb / (bw * exp(log_pass))) / prompt)
 
 
 def fam_key(unit: str, family: str) -> str:
@@ -158,6 +163,7 @@ def predict_log(p: dict, kind: str, x: SpeedInput, like: list[str]) -> tuple[flo
     k = p[kind]
     eff = engine_effect(p, kind, x.engine, x.unit, like, x.vendor)
     log_eff = (eff.value + k["family"].get(fam_key(x.unit, x.family), 0.0)
+               + matrix_log(k, x)
                + k.get("vendor", {}).get(vendor_key(x.engine, x.vendor), 0.0)
                + k.get("arch", {}).get(vendor_key(x.engine, x.arch), 0.0))
     u = x.unit
@@ -172,13 +178,20 @@ def predict_log(p: dict, kind: str, x: SpeedInput, like: list[str]) -> tuple[flo
                            log_kappa_attn=k["log_kappa"][a])
     else:
         t = prefill_seconds(x.active_params_b, x.attn_gflop_per_token, tops, x.prompt_tokens, log_eff,
-                            k["log_alpha"][u] + phone_log(k, x), k["log_t0"][u], log_moe=moe_log(k, x))
+                            k["log_alpha"][u] + phone_log(k, x), k["log_t0"][u], log_moe=moe_log(k, x),
+                            pass_gb=x.decode_gb_per_token, bw=x.bandwidth_gbs, log_pass=k["log_pass"][u])
     return -math.log(max(t, 1e-12)) + device_offset(k, x.device, u, x.engine), eff
 
 
 def moe_log(k: dict, x: SpeedInput) -> float:
     """The fitted log extra prefill cost of a mixture-of-experts model's active parameters; 0 for a dense model."""
     return k.get("log_moe", {}).get(x.unit, 0.0) if x.moe else 0.0
+
+
+def matrix_log(k: dict, x: SpeedInput) -> float:
+    """The fitted log share of a matrix-engine GPU's stated peak that its engines reach beyond a vector GPU's (prefill
+    only); 0 for every other unit and kind."""
+    return k.get("log_matrix", {}).get(x.unit, 0.0) if x.matrix else 0.0
 
 
 def phone_log(k: dict, x: SpeedInput) -> float:
@@ -198,6 +211,20 @@ def device_offset(k: dict, device: str, unit: str, engine: str = "") -> float:
         return 0.0
     return (k.get("device", {}).get(device_key(device, unit), 0.0)
             + (k.get("device_engine", {}).get(device_key(device, engine), 0.0) if engine else 0.0))
+
+
+# GPUs whose stated FP16 peak is a dedicated matrix engine's, faster than their vector units: NVIDIA tensor cores
+# (Turing and later: RTX, A100, the Jetson Orin's Ampere, GB10), Intel XMX (Arc A/B cards, the Arc 140T/130T of Arrow
+# Lake-H, the Xe2 Arc 140V/130V; the Meteor Lake "Arc Graphics" has none), AMD RDNA 4's WMMA (twice RDNA 3's FP16 rate
+# per CU; RDNA 3/3.5 state one FP16 rate for vector and WMMA alike). The profiles' and devices' FP16 figures for these
+# are those engines' peaks (the devices tables' sources).
+MATRIX_GPU = re.compile(r"\bRTX\b|\bA100\b|\bH100\b|Tensor|Orin|\bGB10\b|Ampere|Hopper|Blackwell"
+                        r"|Arc (?:Pro )?[AB]\d{2,3}|Arc 1[34]0[TV]|Xe2|RDNA 4|RX 9\d{3}|R9700")
+
+
+def gpu_matrix(gpu_name: str) -> bool:
+    """Whether a GPU's stated FP16 peak is a matrix engine's (MATRIX_GPU) rather than its vector units'."""
+    return bool(MATRIX_GPU.search(gpu_name or ""))
 
 
 def gpu_arch(gpu_name: str) -> str:

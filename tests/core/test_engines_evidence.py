@@ -432,3 +432,61 @@ def test_the_hexagon_backend_streams_over_the_npus_own_port(kb, profs):
         said = "streams the weights over its unit's own port" in cal.speed("decode", x, like).basis
         assert said == (x.engine == "llamacpp-npu-hexagon"), x.engine
     assert 0.0 < gain["llamacpp-npu-hexagon"] < gain["qnn-npu"] - 0.15, gain
+
+
+def test_a_prefill_call_reads_the_weights_once(kb, profs):
+    """However short the prompt, a prefill call reads every weight once: the fit spreads one pass over the weights
+    (at a shared share of the bandwidth) over the prompt's tokens, next to the launch cost. So a 32-token prompt's
+    rate depends on the bandwidth and a 2,048-token one's hardly does, and a short prompt on a big model is slower
+    per token than its FLOPs alone say."""
+    import dataclasses
+
+    from advisor.architecture import count_params
+    from advisor.predict import speed_input
+    from advisor.speedmodel import predict_log
+
+    cal = load_calibration()
+    log_pass = cal.speed_params["prefill"]["log_pass"]
+    assert len(set(log_pass.values())) == 1  # one figure for every unit
+    assert 0.2 < math.exp(log_pass["gpu"]) < 1.5  # a share of the bandwidth, not a free fudge
+    assert "log_pass" not in cal.speed_params["decode"]
+    dev = profs["intel-core-ultra-7-155h-laptop"].model_copy(update={"id": "my-laptop"})  # no device offsets
+    model, fmt = kb.models["llama-3.1-8b-instruct"], kb.format("openvino", "int4")
+    pc = count_params(model)
+    gain = {}
+    for prompt in (32, 2048):
+        x, engine = speed_input(dev, model, pc, fmt, "openvino", "gpu", pc.total * 4.5 / 8, 0.0,
+                                Workload(prompt + 128, prompt, 128), kb, cal)
+        like = engine.like if engine else []
+        base, _ = predict_log(cal.speed_params, "prefill", x, like)
+        wide, _ = predict_log(cal.speed_params, "prefill", dataclasses.replace(x, bandwidth_gbs=2 * x.bandwidth_gbs),
+                              like)
+        gain[prompt] = wide - base
+    assert gain[32] > 0.1 and 0.0 < gain[2048] < gain[32] / 5, gain
+
+
+def test_a_matrix_engine_gpu_is_told_from_a_vector_one(kb, profs):
+    """A GPU's stated FP16 peak is its matrix engines' on NVIDIA (tensor cores), Intel Arc with XMX and AMD RDNA 4,
+    its vector units' elsewhere (Apple, Adreno, RDNA 3, the Meteor Lake Arc without XMX); prefill reaches a different
+    share of the two, fitted as one GPU factor that a plan's basis names."""
+    from advisor.speedmodel import gpu_matrix
+
+    yes = ["NVIDIA GeForce RTX 4090 24GB (AD102, 128 SMs)", "Ampere GPU (1024 CUDA cores, 32 Tensor Cores)",
+           "NVIDIA GB10 Blackwell GPU (6144 CUDA cores)", "Intel Arc 140V (8 Xe2-cores)", "Intel Arc 140T (8 Xe-cores)",
+           "Intel Arc A770 16GB (32 Xe-cores, 512 EU)", "Intel Arc Pro B70 (Xe2 / Battlemage, 256 XMX engines)",
+           "AMD Radeon RX 9070 XT (Navi 48, RDNA 4, 64 CU)"]
+    no = ["Intel Arc Graphics (8 Xe-cores, Xe-LPG)", "Intel Iris Xe Graphics (96 EU)", "AMD Radeon 8060S (40 CU RDNA 3.5)",
+          "AMD Radeon RX 7900 XTX (Navi 31, RDNA 3, 96 CU)", "Adreno 830", "Apple M4 Max GPU (40-core)", "Mali-G610 MP4",
+          ""]
+    assert [gpu_matrix(n) for n in yes] == [True] * len(yes)
+    assert [gpu_matrix(n) for n in no] == [False] * len(no)
+    cal = load_calibration()
+    factor = cal.speed_params["prefill"]["log_matrix"]
+    assert abs(factor["gpu"]) > 0.1 and factor["cpu"] == pytest.approx(0.0, abs=1e-6)
+    assert "log_matrix" not in cal.speed_params["decode"]
+    model, work = kb.models["llama-3.1-8b-instruct"], Workload(4096, 1024, 128)
+    said = {}
+    for dev_id in ("intel-core-ultra-7-258v-laptop", "intel-core-ultra-7-155h-laptop"):
+        pred, _ = predict(profs[dev_id], model, "openvino", "gpu", "int4", work, kb, cal)
+        said[dev_id] = "matrix-engine GPU" in pred.prefill_tokens_per_s.basis
+    assert said == {"intel-core-ultra-7-258v-laptop": True, "intel-core-ultra-7-155h-laptop": False}
