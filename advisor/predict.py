@@ -15,7 +15,7 @@ from .calibration import Calibration
 from .energy import answer_estimates
 from .engines import select_engine
 from .knowledge import Knowledge, QuantFormat
-from .speedmodel import SpeedInput, cpu_tops, cpu_vendor, gpu_arch, gpu_matrix
+from .speedmodel import SpeedInput, cpu_tops, cpu_vendor, gpu_matrix, unit_arch
 from .schemas import Constraints, DeviceProfile, Estimate, ModelSpec, Prediction
 
 GIB = float(2**30)
@@ -200,7 +200,9 @@ def speed_input(dev: DeviceProfile, model: ModelSpec, pc: ParamCounts, fmt: Quan
     kv_prefill = work.context if (engine and engine.static_shapes) else work.prompt_tokens / 2
     attn = 4.0 * model.num_hidden_layers * model.num_attention_heads * model.head_size / 1e9
     attn_on_cpu = bool(engine and engine.attention == "cpu" and dev.cpu.freq_ghz)
-    gpu_name = (acc.name or "") if compute == "gpu" and (acc := dev.gpu()) is not None else ""
+    acc = dev.gpu() if compute == "gpu" else dev.npu() if compute == "npu" else None
+    unit_name = (acc.name or "") if acc is not None else ""
+    gpu_name = unit_name if compute == "gpu" else ""
     x = SpeedInput(
         engine=engine.id if engine else f"{backend}-{compute}", unit=compute, family=fmt.family, bandwidth_gbs=bw,
         compute_tops=tops, compute_imputed=imputed,
@@ -212,7 +214,7 @@ def speed_input(dev: DeviceProfile, model: ModelSpec, pc: ParamCounts, fmt: Quan
         attn_tops=cpu_tops(dev.cpu.cores, dev.cpu.freq_ghz, kb.macs_per_cycle(dev.cpu.features, float_math=True))
         if (compute == "cpu" or attn_on_cpu) and dev.cpu.freq_ghz else 0.0,
         device=cal.device_of(dev.id, compute), attn_on_cpu=attn_on_cpu,
-        arch=gpu_arch(gpu_name), matrix=gpu_matrix(gpu_name),
+        arch=unit_arch(compute, unit_name), matrix=gpu_matrix(gpu_name),
         moe=model.is_moe, phone=set(dev.os) <= {"android", "ios"},
     )
     return x, engine

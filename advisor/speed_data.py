@@ -15,7 +15,7 @@ from . import paths
 from .architecture import count_params, kv_bytes_per_token
 from .engines import Engine
 from .knowledge import Knowledge
-from .speedmodel import SpeedInput, cpu_tops, gpu_arch, gpu_matrix
+from .speedmodel import SpeedInput, cpu_tops, gpu_matrix, unit_arch
 
 GB = 1e9
 GIB = float(2**30)
@@ -319,7 +319,7 @@ def load_speed_rows(kb: Knowledge, engines: dict[str, Engine], files: list[Path]
                     vendor=device_vendor({**dev, "device": r["device"]}, eng.unit),
                     attn_tops=cpu_attn or unit_tops(dev, eng.unit, threads, kb, float_math=True) or 0.0,
                     device=device_group(r["device"]), attn_on_cpu=bool(cpu_attn),
-                    arch=gpu_arch(gpu_name), matrix=gpu_matrix(gpu_name), moe=moe,
+                    arch=unit_arch(eng.unit, dev.get(f"{eng.unit}_name") or ""), matrix=gpu_matrix(gpu_name), moe=moe,
                     phone=is_phone(dev.get("device_class") or "", r["device"]),
                 )
                 rows.append(SpeedRow(

@@ -53,9 +53,11 @@ SIGMA_SOURCE_ENGINE = {"decode": 0.4, "prefill": 0.0}
 # they enter predictions, for that device only: a plan for a measured device uses them, a new device gets 0.
 # On prefill they helped a new source (36.4 % -> 35.1 %) but hurt a new device (30.5 % -> 32.7 %), so it has none.
 SIGMA_DEVICE = {"decode": 0.3, "prefill": 0.0}
-# Architecture generation (Adreno 6xx / 7xx / 8xx, from the GPU's name): one engine's effect on one generation, shrunk
-# toward 0 with this prior sd; unlike a device offset it carries to a new device of a measured generation. Decode
-# only, measured there (docs/policy.md#speed-fit).
+# Architecture generation (Adreno 6xx / 7xx / 8xx from the GPU's name, Hexagon HTP v68 / v73 / v75 / v79 / v81 from
+# the NPU's: speedmodel.unit_arch): one engine's effect on one generation, shrunk toward 0 with this prior sd; unlike a
+# device offset it carries to a new device of a measured generation. Decode only, measured there
+# (docs/policy.md#speed-fit). The HTP generations (2026-12-05): QNN decode on a new device 15.4 % -> 14.0 %, Hexagon
+# 25.2 % -> 24.4 %, all decode 76 % -> 77 % within +-30 %; on a new source 15.5 % -> 15.5 %.
 SIGMA_ARCH = {"decode": 0.3, "prefill": 0.0}
 # One engine on one measured device beyond the device's offset on that unit (llama.cpp's SYCL backend on a Core
 # Ultra 155H reaches half of what the fit expects where OpenVINO's 156 rows there sit on it), used like the device

@@ -51,7 +51,8 @@ class SpeedInput:
     #                         whatever int8 extensions add); 0: the same as compute_tops
     device: str = ""  # the measured device (group) this input runs on, when public rows name it: its fitted offset
     attn_on_cpu: bool = False  # decode attention runs on the CPU (attn_tops is then the CPU's float throughput)
-    arch: str = ""  # the unit's architecture generation where known (Adreno 6xx / 7xx / 8xx: "adreno6" ...)
+    arch: str = ""  # the unit's architecture generation where known (unit_arch: Adreno 6xx / 7xx / 8xx "adreno6" ...,
+    #                 Hexagon HTP v73 / v75 / v79 / v81 "htp73" ...)
     moe: bool = False  # a mixture-of-experts model (fewer parameters read per token than it holds)
     matrix: bool = False  # the GPU's stated peak is a matrix engine's (MATRIX_GPU: tensor cores, XMX, RDNA 4 WMMA)
     phone: bool = False  # the device is a phone (passively cooled: its CPU slows over a long prompt's prefill)
@@ -234,3 +235,16 @@ def gpu_arch(gpu_name: str) -> str:
     if not m:
         return ""
     return f"adreno{m.group(1) or int(m.group(2)) + 6}"
+
+
+def npu_arch(npu_name: str) -> str:
+    """The HTP generation of a Qualcomm Hexagon NPU from its name ('Hexagon (HTP v73) x2' -> 'htp73'); '' for anything
+    else (a name without its HTP version says nothing)."""
+    m = re.search(r"HTP\s*v(\d+)", npu_name or "", flags=re.I)
+    return f"htp{m.group(1)}" if m else ""
+
+
+def unit_arch(unit: str, name: str) -> str:
+    """The architecture generation of the unit an engine runs on, from that unit's name: the Adreno generation for a
+    GPU, the HTP generation for a Hexagon NPU, '' for CPUs and anything unnamed."""
+    return gpu_arch(name) if unit == "gpu" else npu_arch(name) if unit == "npu" else ""

@@ -254,15 +254,45 @@ def test_an_adreno_generation_carries_to_a_new_device_of_it(kb, profs):
     assert abs(effect) > 0.1
     dev = profs["galaxy-s25-ultra"]
     assert gpu_arch(dev.gpu().name) == "adreno8"
-    renamed = dev.model_copy(update={"id": "my-phone"})
+    _assert_generation_effect(kb, cal, dev, dev.gpu(), None, ("llamacpp", "gpu", "Q4_0"), "llamacpp-gpu-opencl", effect)
+
+
+def _assert_generation_effect(kb, cal, dev, acc, bare_name, route, engine, effect):
+    """A plan on `dev` under another id (no device offset applies) carries its generation's decode effect; with the
+    accelerator `acc` named `bare_name` (no generation in it) it carries none. `route`: (backend, compute, quant)."""
+    renamed = dev.model_copy(update={"id": "renamed-device"})
     unnamed = renamed.model_copy(update={"accelerators": [
-        a.model_copy(update={"name": None}) if a is dev.gpu() else a for a in dev.accelerators]})
+        a.model_copy(update={"name": bare_name}) if a is acc else a for a in dev.accelerators]})
     model, work = kb.models["llama-3.2-3b-instruct"], Workload(4096, 512, 128)
-    named, _ = predict(renamed, model, "llamacpp", "gpu", "Q4_0", work, kb, cal)
-    bare, _ = predict(unnamed, model, "llamacpp", "gpu", "Q4_0", work, kb, cal)
-    assert named.engine == bare.engine == "llamacpp-gpu-opencl"
+    named, _ = predict(renamed, model, *route, work, kb, cal)
+    bare, _ = predict(unnamed, model, *route, work, kb, cal)
+    assert named.engine == bare.engine == engine
     ratio = named.decode_tokens_per_s.value / bare.decode_tokens_per_s.value  # the effect scales the bandwidth term
     assert (math.exp(effect) - 1e-9 <= ratio < 1.0) if effect < 0 else (1.0 < ratio <= math.exp(effect) + 1e-9)
+
+
+def test_a_hexagon_generation_carries_to_a_new_device_of_it(kb, profs):
+    """QNN and llama.cpp's Hexagon backend are fitted per HTP generation too (v73 / v75 / v79 / v81 from the NPU's
+    name, as Qualcomm's devices_and_chipsets.yaml states it): every Snapdragon profile names its generation, a plan
+    on a renamed profile keeps the generation's effect, and an NPU named without its generation gets none."""
+    from advisor.speedmodel import npu_arch, unit_arch
+
+    assert [npu_arch(n) for n in ("Hexagon (HTP v73) x2", "Hexagon NPU (HTP v75)", "Hexagon NPU (HTP v73, 45 TOPS)",
+                                  "Hexagon NPU", "Intel AI Boost NPU (NPU 4)", "")] == [
+        "htp73", "htp75", "htp73", "", "", ""]
+    assert unit_arch("npu", "Hexagon (HTP v81)") == "htp81" and unit_arch("gpu", "Adreno 750") == "adreno7"
+    assert unit_arch("cpu", "Hexagon (HTP v81)") == ""
+    snapdragon = [p for p in profs.values() if p.npu() is not None and p.npu().vendor == "qualcomm"]
+    assert len(snapdragon) >= 4 and all(npu_arch(p.npu().name) for p in snapdragon), [p.id for p in snapdragon]
+    cal = load_calibration()
+    effects = {k: v for k, v in cal.speed_params["decode"]["arch"].items() if k.startswith("qnn-npu|htp")}
+    assert {"qnn-npu|htp73", "qnn-npu|htp79", "qnn-npu|htp81"} <= set(effects)
+    effect = effects["qnn-npu|htp73"]
+    # the X Elite's and IQ-9075's own offsets take most of what their rows show; what is left says the v73 NPU
+    # reaches less of its bandwidth than the v81 (S26, X2 Elite)
+    assert effect < -0.02 and effect < effects["qnn-npu|htp81"]
+    dev = profs["snapdragon-x-elite-laptop"]
+    _assert_generation_effect(kb, cal, dev, dev.npu(), "Hexagon NPU", ("qnn", "npu", "w4a16"), "qnn-npu", effect)
 
 
 def test_a_mixture_of_experts_prefills_slower_per_active_parameter(kb, profs):
