@@ -202,7 +202,6 @@ def speed_input(dev: DeviceProfile, model: ModelSpec, pc: ParamCounts, fmt: Quan
     attn_on_cpu = bool(engine and engine.attention == "cpu" and dev.cpu.freq_ghz)
     acc = dev.gpu() if compute == "gpu" else dev.npu() if compute == "npu" else None
     unit_name = (acc.name or "") if acc is not None else ""
-    gpu_name = unit_name if compute == "gpu" else ""
     x = SpeedInput(
         engine=engine.id if engine else f"{backend}-{compute}", unit=compute, family=fmt.family, bandwidth_gbs=bw,
         compute_tops=tops, compute_imputed=imputed,
@@ -214,7 +213,7 @@ def speed_input(dev: DeviceProfile, model: ModelSpec, pc: ParamCounts, fmt: Quan
         attn_tops=cpu_tops(dev.cpu.cores, dev.cpu.freq_ghz, kb.macs_per_cycle(dev.cpu.features, float_math=True))
         if (compute == "cpu" or attn_on_cpu) and dev.cpu.freq_ghz else 0.0,
         device=cal.device_of(dev.id, compute), attn_on_cpu=attn_on_cpu,
-        arch=unit_arch(compute, unit_name), matrix=gpu_matrix(gpu_name),
+        arch=unit_arch(compute, unit_name), matrix=compute == "gpu" and gpu_matrix(unit_name),
         moe=model.is_moe, phone=set(dev.os) <= {"android", "ios"},
     )
     return x, engine

@@ -309,7 +309,7 @@ def load_speed_rows(kb: Knowledge, engines: dict[str, Engine], files: list[Path]
                 kv_prefill = ctx if (ctx and eng.static_shapes) else prompt / 2
                 attn = 4.0 * layers * q_width / 1e9
                 cpu_attn = unit_tops(dev, "cpu", None, kb, float_math=True) if eng.attention == "cpu" else None
-                gpu_name = (dev.get("gpu_name") or "") if eng.unit == "gpu" else ""
+                unit_name = dev.get(f"{eng.unit}_name") or ""  # gpu_name / npu_name; CPUs have none
                 x = SpeedInput(
                     engine=eng.id, unit=eng.unit, family=family, bandwidth_gbs=bw, compute_tops=tops,
                     compute_imputed=imputed,
@@ -319,7 +319,7 @@ def load_speed_rows(kb: Knowledge, engines: dict[str, Engine], files: list[Path]
                     vendor=device_vendor({**dev, "device": r["device"]}, eng.unit),
                     attn_tops=cpu_attn or unit_tops(dev, eng.unit, threads, kb, float_math=True) or 0.0,
                     device=device_group(r["device"]), attn_on_cpu=bool(cpu_attn),
-                    arch=unit_arch(eng.unit, dev.get(f"{eng.unit}_name") or ""), matrix=gpu_matrix(gpu_name), moe=moe,
+                    arch=unit_arch(eng.unit, unit_name), matrix=eng.unit == "gpu" and gpu_matrix(unit_name), moe=moe,
                     phone=is_phone(dev.get("device_class") or "", r["device"]),
                 )
                 rows.append(SpeedRow(

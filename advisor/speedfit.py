@@ -189,7 +189,7 @@ class SpeedFit:
 
         def predict(theta):
             log_eff = theta[ie] + theta[ifam] + theta[iven] + theta[i_off["arch"]]
-            if "log_matrix" in iu:  # prefill
+            if self.kind == "prefill":
                 log_eff = log_eff + matrix * theta[iu["log_matrix"]]
             tops = col["compute_tops"] * np.exp(imputed * theta[iu["log_impute"]])
             attn_tops = np.where((col["attn_tops"] > 0) & ((imputed == 0) | attn_cpu), col["attn_tops"], tops)
