@@ -15,8 +15,8 @@ from pathlib import Path
 
 from . import paths
 from .errors import KnowledgeError
-from .speedmodel import (PORT_SCALE, SpeedInput, device_key, device_offset, engine_bandwidth, engine_port, matrix_log,
-                         moe_log, phone_log, predict_log)
+from .speedmodel import (PORT_SCALE, SpeedInput, arch_log, device_key, device_offset, engine_bandwidth, engine_port,
+                         matrix_log, moe_log, phone_log, predict_log)
 
 @dataclass(frozen=True)
 class SpeedEstimate:
@@ -96,6 +96,7 @@ class Calibration:
         moe = moe_log(self.speed_params[kind], x)
         phone = phone_log(self.speed_params[kind], x)
         matrix = matrix_log(self.speed_params[kind], x)
+        arch = arch_log(self.speed_params[kind], x)
         port = engine_port(self.speed_params[kind], x.engine)
         basis = (f"{eff.via}; compute {x.compute_tops:.3g} TOPS"
                  + (" (not stated: imputed from bandwidth)" if x.compute_imputed else "")
@@ -106,6 +107,8 @@ class Calibration:
                     "prompts)" if phone else "")
                  + (f"; a matrix-engine GPU (tensor cores, XMX): its stated peak counts x{math.exp(matrix):.2f} (fitted "
                     "against vector GPUs)" if matrix else "")
+                 + (f"; {x.engine} on the {x.arch} generation x{math.exp(arch):.2f} (fitted on that generation's "
+                    "rows)" if arch else "")
                  + (f"; {x.engine} streams the weights over its unit's own port: "
                     f"{engine_bandwidth(self.speed_params[kind], x):.0f} of the device's {x.bandwidth_gbs:g} GB/s "
                     f"(port fitted at {PORT_SCALE * math.exp(port):.0f} GB/s)" if port is not None else "")

@@ -166,7 +166,7 @@ def predict_log(p: dict, kind: str, x: SpeedInput, like: list[str]) -> tuple[flo
     log_eff = (eff.value + k["family"].get(fam_key(x.unit, x.family), 0.0)
                + matrix_log(k, x)
                + k.get("vendor", {}).get(vendor_key(x.engine, x.vendor), 0.0)
-               + k.get("arch", {}).get(vendor_key(x.engine, x.arch), 0.0))
+               + arch_log(k, x))
     u = x.unit
     tops = x.compute_tops * (exp_imputed(k, u) if x.compute_imputed else 1.0)
     if kind == "decode":
@@ -187,6 +187,12 @@ def predict_log(p: dict, kind: str, x: SpeedInput, like: list[str]) -> tuple[flo
 def moe_log(k: dict, x: SpeedInput) -> float:
     """The fitted log extra prefill cost of a mixture-of-experts model's active parameters; 0 for a dense model."""
     return k.get("log_moe", {}).get(x.unit, 0.0) if x.moe else 0.0
+
+
+def arch_log(k: dict, x: SpeedInput) -> float:
+    """The fitted log effect of the engine on its unit's architecture generation (Adreno, Hexagon HTP; decode only);
+    0 for a unit without a named generation and for a generation no row measured."""
+    return k.get("arch", {}).get(vendor_key(x.engine, x.arch), 0.0) if x.arch else 0.0
 
 
 def matrix_log(k: dict, x: SpeedInput) -> float:

@@ -269,6 +269,9 @@ def _assert_generation_effect(kb, cal, dev, acc, bare_name, route, engine, effec
     assert named.engine == bare.engine == engine
     ratio = named.decode_tokens_per_s.value / bare.decode_tokens_per_s.value  # the effect scales the bandwidth term
     assert (math.exp(effect) - 1e-9 <= ratio < 1.0) if effect < 0 else (1.0 < ratio <= math.exp(effect) + 1e-9)
+    # the figure says what moved it
+    assert f"generation x{math.exp(effect):.2f}" in named.decode_tokens_per_s.basis
+    assert "generation" not in bare.decode_tokens_per_s.basis
 
 
 def test_a_hexagon_generation_carries_to_a_new_device_of_it(kb, profs):
