@@ -58,7 +58,9 @@ SIGMA_DEVICE = {"decode": 0.3, "prefill": 0.0}
 # device offset it carries to a new device of a measured generation. Decode only, measured there
 # (docs/policy.md#speed-fit). The HTP generations (2026-12-05): QNN decode on a new device 15.4 % -> 14.0 %, Hexagon
 # 25.2 % -> 24.4 %, all decode 76 % -> 77 % within +-30 %; on a new source 15.5 % -> 15.5 %.
-SIGMA_ARCH = {"decode": 0.3, "prefill": 0.0}
+# Intel's Xe and Xe2 GPUs count as generations too. Under the robust loss (GAUSS_PRIORS) they moved nothing:
+# every generation effect came out within 0.05 of 0, the device offsets taking what the generations share.
+SIGMA_ARCH = {"decode": 0.5, "prefill": 0.0}
 # One engine on one measured device beyond the device's offset on that unit (llama.cpp's SYCL backend on a Core
 # Ultra 155H reaches half of what the fit expects where OpenVINO's 156 rows there sit on it), used like the device
 # offset: for that device only. Decode only: it also keeps one device's quirks out of the engine's shared efficiency
@@ -104,6 +106,14 @@ SHARED = {"log_t0", "log_moe", "log_pass"}
 # better, and a port for QNN too made QNN worse (15.9 % -> 26.3 %).
 PORT_ENGINES = {"decode": ("llamacpp-npu-hexagon",), "prefill": ()}
 F_SCALE = 0.25  # soft-L1 loss: residuals beyond ~25 % in log space count linearly (robust to odd rows)
+# Offset groups whose prior is Gaussian. The robust loss applies to every residual scipy is given, the priors' too:
+# a prior that cheap in its tails lets a few offsets grow large and holds the rest near 0, and with the device
+# offsets beside them the generation effects stayed near 0 (the X Elite's slow NPU went to its device, not to v73,
+# so a new v73 device learned nothing). Fitted Gaussian with a wider sd (0.5), the generations carry: decode on a
+# new device 15.2 % -> 14.4 % (QNN 14.4 % -> 12.2 %; OpenCL 20.7 % -> 22.3 %, Hexagon 24.1 % -> 26.3 %), on a new
+# source 15.8 % -> 15.1 % (2026-12-05). All priors Gaussian made decode worse (17.6 % on a new device), as did prefill's
+# (24.2 % -> 26.4 %); the arch group alone at sd 0.3 gave 15.1 % and 15.3 % with OpenCL at 26.7 %.
+GAUSS_PRIORS = {"decode": ("arch",), "prefill": ()}
 
 
 class SpeedFit:
@@ -209,9 +219,20 @@ class SpeedFit:
                                     log_pass=theta[iu["log_pass"]])
             return -np.log(t) + theta[i_off["device"]] + theta[i_off["device_engine"]]
 
+        gauss = GAUSS_PRIORS[self.kind]
+
+        def robust(r):
+            """A residual whose square is the robust loss of `r` (scipy's own loss, used where every block is robust,
+            cannot leave a prior block Gaussian)."""
+            if not gauss:
+                return r
+            z = (r / F_SCALE) ** 2
+            rho = np.log1p(z) if LOSS[self.kind] == "cauchy" else 2.0 * (np.sqrt(1.0 + z) - 1.0)
+            return np.sign(r) * F_SCALE * np.sqrt(rho)
+
         def residuals(free):
             theta = full(free)
-            return np.concatenate([
+            return np.concatenate([robust(b) for b in [
                 w * (y - predict(theta) - theta[isrc] - theta[isrceng]),  # source offsets: fit only
                 (theta[i_eng] - theta[unit_of_engine]) / self.sigma_engine,
                 theta[i_fam] / self.sigma_family,
@@ -222,16 +243,17 @@ class SpeedFit:
                 theta[i_port_e] / SIGMA_EXTRA,
                 theta[i_src] / (sd_src or 1.0),
                 theta[i_srceng] / (sd_srceng or 1.0),
-                *(theta[i_off_prior[g]] / (sd[self.kind] or 1.0) for g, (sd, _) in OFFSETS.items()),
-            ])
+                *(theta[i_off_prior[g]] / (sd[self.kind] or 1.0) for g, (sd, _) in OFFSETS.items() if g not in gauss),
+            ]] + [theta[i_off_prior[g]] / (sd[self.kind] or 1.0) for g, (sd, _) in OFFSETS.items() if g in gauss])
 
         # Which parameters each residual depends on (a data row: its engine, family, vendor, unit and source
         # parameters; a prior row: its own), so the Jacobian's finite differences perturb many at once.
         dep = np.zeros((len(use), len(names)), dtype=bool)
         for idx in [ie, ifam, iven, itau, iport, isrc, isrceng, *i_off.values(), *iu.values(), *iu_attn.values()]:
             dep[np.arange(len(use)), idx] = True
+        prior_order = [g for g in OFFSETS if g not in gauss] + [g for g in OFFSETS if g in gauss]  # as in residuals
         for cols in ([i_eng, unit_of_engine], [i_fam], [i_ven], [i_unit], [i_extra], [i_tau_e], [i_port_e], [i_src], [i_srceng],
-                     *([c] for c in i_off_prior.values())):
+                     *([i_off_prior[g]] for g in prior_order)):
             block = np.zeros((len(cols[0]), len(names)), dtype=bool)
             for c in cols:
                 block[np.arange(len(c)), c] = True
@@ -242,8 +264,8 @@ class SpeedFit:
         start = -0.5 if self.kind == "decode" else -1.5
         theta0[i_eng] = start
         theta0[i_unit] = start
-        sol = least_squares(residuals, theta0, loss=LOSS[self.kind], f_scale=F_SCALE, method="trf", max_nfev=2000,
-                            jac=jac, x_scale=X_SCALE[self.kind])
+        sol = least_squares(residuals, theta0, loss="linear" if gauss else LOSS[self.kind], f_scale=F_SCALE,
+                            method="trf", max_nfev=2000, jac=jac, x_scale=X_SCALE[self.kind])
         th = full(sol.x)
         p: dict = {"engine": {e: float(th[ix[f"engine:{e}"]]) for e in eng_ids},
                    "unit_mean": {u: float(th[ix[f"unit_mean:{u}"]]) for u in UNITS},

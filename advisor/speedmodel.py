@@ -52,7 +52,7 @@ class SpeedInput:
     device: str = ""  # the measured device (group) this input runs on, when public rows name it: its fitted offset
     attn_on_cpu: bool = False  # decode attention runs on the CPU (attn_tops is then the CPU's float throughput)
     arch: str = ""  # the unit's architecture generation where known (unit_arch: Adreno 6xx / 7xx / 8xx "adreno6" ...,
-    #                 Hexagon HTP v73 / v75 / v79 / v81 "htp73" ...)
+    #                 Intel Xe / Xe2 "xe1" "xe2", Hexagon HTP v73 / v75 / v79 / v81 "htp73" ...)
     moe: bool = False  # a mixture-of-experts model (fewer parameters read per token than it holds)
     matrix: bool = False  # the GPU's stated peak is a matrix engine's (MATRIX_GPU: tensor cores, XMX, RDNA 4 WMMA)
     phone: bool = False  # the device is a phone (passively cooled: its CPU slows over a long prompt's prefill)
@@ -235,12 +235,22 @@ def gpu_matrix(gpu_name: str) -> bool:
 
 
 def gpu_arch(gpu_name: str) -> str:
-    """The Adreno generation of a Qualcomm GPU from its name ('Adreno 750' -> 'adreno7'; the X1-85 is a 7xx-generation
-    design, the X2-90 an 8xx one); '' for anything else."""
-    m = re.search(r"Adreno\s+(?:(\d)\d\d|X(\d)-)", gpu_name or "")
-    if not m:
-        return ""
-    return f"adreno{m.group(1) or int(m.group(2)) + 6}"
+    """The architecture generation of a Qualcomm or Intel GPU from its name; '' for anything else.
+
+    Adreno: 'Adreno 750' -> 'adreno7'; the X1-85 is a 7xx-generation design, the X2-90 an 8xx one.
+    Intel: 'xe2' for Xe2 (Battlemage: Arc B580, Arc Pro B70; Lunar Lake's Arc 140V/130V), 'xe1' for the first Xe-HPG
+    generation and its laptop derivatives (Alchemist: Arc A-series; Meteor Lake's "Arc Graphics", Xe-LPG; Arrow
+    Lake-H's Arc 140T/130T, Xe-LPG+). Intel's own names: https://www.intel.com/content/www/us/en/products/docs/discrete-gpus/arc/technology/xe2-architecture.html
+    """
+    name = gpu_name or ""
+    m = re.search(r"Adreno\s+(?:(\d)\d\d|X(\d)-)", name)
+    if m:
+        return f"adreno{m.group(1) or int(m.group(2)) + 6}"
+    if re.search(r"Xe2|Battlemage|\bArc (?:Pro )?B\d{2}|\bArc 1[34]0V", name):
+        return "xe2"
+    if re.search(r"Xe-[HL]PG|Alchemist|Meteor Lake|\bArc (?:Pro )?A\d{2}|\bArc 1[34]0T|\bArc Graphics", name):
+        return "xe1"
+    return ""
 
 
 def npu_arch(npu_name: str) -> str:

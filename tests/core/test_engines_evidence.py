@@ -257,6 +257,25 @@ def test_an_adreno_generation_carries_to_a_new_device_of_it(kb, profs):
     _assert_generation_effect(kb, cal, dev, dev.gpu(), None, ("llamacpp", "gpu", "Q4_0"), "llamacpp-gpu-opencl", effect)
 
 
+def test_an_intel_gpu_generation_is_read_from_its_name(kb, profs):
+    """Intel GPUs carry their Xe generation like Adreno GPUs theirs: Xe2 (Battlemage, Lunar Lake's Arc 140V) apart
+    from the first Xe generation (Alchemist, Meteor Lake's Arc Graphics, Arrow Lake-H's Arc 140T); both Core Ultra
+    profiles and every Intel GPU row name one, and decode fits SYCL's, Vulkan's and OpenVINO's effect on each."""
+    from advisor.speedmodel import gpu_arch
+
+    names = ("Intel Arc B580 (20 Xe2-cores)", "Intel Arc 140V (8 Xe2-cores)", "Intel Arc Pro B70 (Xe2 / Battlemage)",
+             "Intel Arc A770 16GB (32 Xe-cores, 512 EU)", "Intel Arc Graphics (8 Xe-cores, Xe-LPG)",
+             "Intel Arc 140T (8 Xe-cores)", "Intel Iris Xe Graphics (96 EU)", "Intel UHD Graphics 770")
+    assert [gpu_arch(n) for n in names] == ["xe2", "xe2", "xe2", "xe1", "xe1", "xe1", "", ""]
+    assert gpu_arch(profs["intel-core-ultra-7-155h-laptop"].gpu().name) == "xe1"
+    assert gpu_arch(profs["intel-core-ultra-7-258v-laptop"].gpu().name) == "xe2"
+    rows, _, _ = load_speed_rows(kb, load_engines())
+    arc = [r for r in rows if r.x.unit == "gpu" and r.x.vendor == "intel" and "Arc" in r.group + r.device]
+    assert arc and all(r.x.arch in ("xe1", "xe2") for r in arc), {r.group for r in arc if not r.x.arch}
+    fitted = set(load_calibration().speed_params["decode"]["arch"])
+    assert {f"{e}|{g}" for e in ("llamacpp-gpu-sycl", "openvino-gpu") for g in ("xe1", "xe2")} <= fitted
+
+
 def _assert_generation_effect(kb, cal, dev, acc, bare_name, route, engine, effect):
     """A plan on `dev` under another id (no device offset applies) carries its generation's decode effect; with the
     accelerator `acc` named `bare_name` (no generation in it) it carries none. `route`: (backend, compute, quant)."""
