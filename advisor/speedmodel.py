@@ -240,7 +240,8 @@ def gpu_arch(gpu_name: str) -> str:
     Adreno: 'Adreno 750' -> 'adreno7'; the X1-85 is a 7xx-generation design, the X2-90 an 8xx one.
     Intel: 'xe2' for Xe2 (Battlemage: Arc B580, Arc Pro B70; Lunar Lake's Arc 140V/130V), 'xe1' for the first Xe-HPG
     generation and its laptop derivatives (Alchemist: Arc A-series; Meteor Lake's "Arc Graphics", Xe-LPG; Arrow
-    Lake-H's Arc 140T/130T, Xe-LPG+). Intel's own names: https://www.intel.com/content/www/us/en/products/docs/discrete-gpus/arc/technology/xe2-architecture.html
+    Lake-H's Arc 140T/130T, Xe-LPG+). Intel's briefing on Xe2, one architecture for Lunar Lake's iGPU and the
+    Battlemage cards after the first Xe's LP / HPG variants: https://hothardware.com/reviews/intel-lunar-lake-deep-dive?page=4
     """
     name = gpu_name or ""
     m = re.search(r"Adreno\s+(?:(\d)\d\d|X(\d)-)", name)
