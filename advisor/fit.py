@@ -88,8 +88,8 @@ def speed_bands(kind: str, rows: list, engines: dict) -> dict:
     """80 % bands of log(measured / predicted) from refits that never saw the row: per engine, the residuals when
     its device or its source was left out (pooled per unit below MIN_ENGINE_ROWS); per unit, `proxy:<unit>` from
     leaving the whole engine out — what a borrowed efficiency is worth. Each held-out group weighs the same, except
-    in a proxy's band, where a left-out engine weighs the square root of its rows (speedfit.PROXY_BAND)."""
-    from .speedfit import SPLITS, band_row, group_band, out_of_fold
+    in a proxy's band, where a left-out engine weighs the square root of its rows (speedbands.PROXY_BAND)."""
+    from .speedbands import SPLITS, band_row, group_band, out_of_fold
 
     groups: dict[str, list[tuple[float, tuple]]] = {}
     for split in SPLITS:

@@ -29,7 +29,7 @@ from advisor.engines import load_engines  # noqa: E402
 from advisor.fit import HIGH_Q, LOW_Q, MIN_ENGINE_ROWS  # noqa: E402
 from advisor.knowledge import load_knowledge  # noqa: E402
 from advisor.speed_data import load_speed_rows  # noqa: E402
-from advisor.speedfit import SPLITS, band_row, group_band, out_of_fold  # noqa: E402
+from advisor.speedbands import SPLITS, band_row, group_band, out_of_fold  # noqa: E402
 
 TARGETS = {"decode": 0.20, "prefill": 0.25}
 

@@ -351,7 +351,7 @@ def test_a_mixture_of_experts_prefills_slower_per_active_parameter(kb, profs):
 
 
 def test_decode_bands_take_half_the_conformal_correction():
-    from advisor.speedfit import CONFORMAL, conformal_levels
+    from advisor.speedbands import CONFORMAL, conformal_levels
 
     assert conformal_levels(9, 0.1, 0.9, 0.0) == pytest.approx((0.1, 0.9))
     assert conformal_levels(9, 0.1, 0.9) == pytest.approx((0.0, 1.0))
@@ -363,7 +363,7 @@ def test_decode_bands_take_half_the_conformal_correction():
 def test_a_proxy_band_is_not_set_by_engines_measured_once():
     """A proxy's band weighs each left-out engine by the square root of its rows: one engine measured once far off
     moves the plain per-engine quantiles to its residual, and barely moves the proxy's."""
-    from advisor.speedfit import PROXY_BAND, group_band, group_weights
+    from advisor.speedbands import PROXY_BAND, group_band, group_weights
 
     assert group_weights(["a", "a", "a", "a", "b"]) == pytest.approx([0.25] * 4 + [1.0])
     assert group_weights(["a", "a", "a", "a", "b"], 0.5) == pytest.approx([0.5] * 4 + [1.0])
@@ -403,7 +403,7 @@ def test_prefill_bands_leave_out_first_token_latencies_of_short_prompts():
     not set the prefill bands (OpenVINO's low end had been 1/20 of its middle figure from two of them)."""
     import dataclasses
 
-    from advisor.speedfit import band_row
+    from advisor.speedbands import band_row
     from advisor.speedmodel import SpeedInput
 
     x = SpeedInput(engine="e", unit="gpu", family="q8", bandwidth_gbs=100.0, compute_tops=10.0,
