@@ -237,7 +237,7 @@ class SpeedFit:
             rho = np.log1p(z) if LOSS[self.kind] == "cauchy" else 2.0 * (np.sqrt(1.0 + z) - 1.0)
             return np.sign(r) * F_SCALE * np.sqrt(rho)
 
-        prior_order = [g for g in OFFSETS if g not in gauss] + [g for g in OFFSETS if g in gauss]  # Gaussian last
+        prior_order = sorted(OFFSETS, key=lambda g: g in gauss)  # the Gaussian groups last, else as in OFFSETS
         n_gauss = sum(g in gauss for g in OFFSETS)
 
         def residuals(free):
