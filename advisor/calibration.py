@@ -97,7 +97,7 @@ class Calibration:
         phone = phone_log(self.speed_params[kind], x)
         matrix = matrix_log(self.speed_params[kind], x)
         arch = arch_log(self.speed_params[kind], x)
-        port = engine_port(self.speed_params[kind], x.engine)
+        port = engine_port(self.speed_params[kind], x, like)
         basis = (f"{eff.via}; compute {x.compute_tops:.3g} TOPS"
                  + (" (not stated: imputed from bandwidth)" if x.compute_imputed else "")
                  + (f"; this device's own rows x{math.exp(offset):.2f} ({x.device})" if offset else "")
@@ -110,8 +110,12 @@ class Calibration:
                  + (f"; {x.engine} on the {x.arch} generation x{math.exp(arch):.2f} (fitted on that generation's "
                     "rows)" if arch else "")
                  + (f"; {x.engine} streams the weights over its unit's own port: "
-                    f"{engine_bandwidth(self.speed_params[kind], x):.0f} of the device's {x.bandwidth_gbs:g} GB/s "
-                    f"(port fitted at {PORT_SCALE * math.exp(port):.0f} GB/s)" if port is not None else "")
+                    f"{engine_bandwidth(self.speed_params[kind], x, like):.0f} of the device's {x.bandwidth_gbs:g} GB/s "
+                    + ("(" if port[2] == x.engine else f"({port[2]}'s ")
+                    + (f"port fitted at {PORT_SCALE * math.exp(port[0]):.0f} GB/s)" if port[1] else
+                       f"port {PORT_SCALE * math.exp(port[0]):.0f} GB/s, the mean of the ports fitted on the "
+                       "generations measured: none on this one)")
+                    if port is not None else "")
                  + f"; interval = {band}")
         return SpeedEstimate(mid, mid * math.exp(lo), mid * math.exp(hi), basis, evidence, rows)
 

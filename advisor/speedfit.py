@@ -17,8 +17,8 @@ from collections import Counter
 
 from .engines import Engine
 from .speed_data import SpeedRow
-from .speedmodel import (BETA_SCALE, UNITS, decode_seconds, device_key, fam_key, port_bandwidth, predict_log,
-                         prefill_seconds, vendor_key)
+from .speedmodel import (BETA_SCALE, UNITS, decode_seconds, device_key, fam_key, port_bandwidth, port_owner,
+                         predict_log, prefill_seconds, vendor_key)
 
 SIGMA_ENGINE = 1.0  # prior sd of an engine's log-efficiency around its unit's mean (a factor of ~2.7)
 SIGMA_FAMILY = 0.3  # prior sd of a quantization family's effect on one unit
@@ -97,17 +97,26 @@ SHARED = {"log_t0", "log_moe", "log_pass"}
 # left out. It fitted x1.6; a prefill on a new device 28.6 % -> 24.0 %, on a new source 33.2 % -> 33.1 %, a new
 # engine 51.5 % with it (48.6 % without: leaving OpenVINO out, the GPU average no longer carries its XMX devices).
 # Counting RDNA 3/3.5 (one FP16 rate for vector and WMMA) as matrix GPUs instead made a new device 29.2 %.
-# Engines whose decode streams the weights through their unit's own port, fitted as one port bandwidth each (log_port,
-# prior sd SIGMA_EXTRA around PORT_SCALE) and combined with the device's bandwidth as a soft minimum. llama.cpp's
-# Hexagon backend reads the weights over the NPU's own DMA path: Qualcomm's rows show the X Elite CRD (135 GB/s)
-# decoding no faster than the IQ-9075 (77 GB/s) with the same HTP v73, and the 152 GB/s X2 Elite no faster than the
-# 85 GB/s Galaxy S26 with the same v81, where the device's bandwidth alone predicts 1.8x. Decode on a new device
-# 15.1 % -> 14.9 % (Hexagon 28.8 % -> 24.6 %), on a new source 15.6 % -> 15.5 %; one port per HTP generation did no
-# better, and a port for QNN too made QNN worse (15.9 % -> 26.3 %). 2026-12-06, under the Gaussian generation prior:
-# a port for llama.cpp's OpenCL backend too (Qualcomm's X2 Elite, 152 GB/s, decodes no faster than the 85 GB/s phones)
-# gave 14.3 % with OpenCL unchanged (22.3 %); Hexagon streaming at its port alone, the device's bandwidth left out,
-# gave 15.2 % (Hexagon 24.8 %, RKLLM 19.5 % -> 33.5 %).
-PORT_ENGINES = {"decode": ("llamacpp-npu-hexagon",), "prefill": ()}
+# Engines whose decode streams the weights through their unit's own port, fitted as one port bandwidth per generation
+# of that unit (log_port per engine|arch, keyed like the generation effects; prior sd SIGMA_EXTRA around PORT_SCALE) and
+# combined with the device's bandwidth as a soft minimum. An NPU reads the weights over its own path to memory, and
+# each HTP generation widened it. In Qualcomm's rows the X Elite CRD (135 GB/s, v73) decodes QNN's builds of the same
+# models 1.15-1.25x faster than the 77 GB/s IQ-9075 (same v73), where the X2 Elite (152 GB/s, v81) decodes them 1.5-2x
+# faster than the 85 GB/s Galaxy S26 (same v81); llama.cpp's Hexagon backend, through the NPU's DMA, runs no faster on
+# the X Elite than on the IQ-9075 and no faster on the X2 Elite than on the S26. Fitted on all rows QNN's ports widen
+# with the generation: v68 30, v73 57, v75 98, v79 104, v81 151 GB/s. An engine without ports of its own that runs
+# QNN's HTP backend (ONNX Runtime's QNN EP: `like: [qnn-npu]`) streams at QNN's (speedmodel.port_owner).
+# History. 2026-12-05, one port for the Hexagon backend: decode on a new device 15.1 % -> 14.9 % (Hexagon 28.8 % ->
+# 24.6 %), a new source 15.6 % -> 15.5 %; one QNN port for every generation made QNN worse (15.9 % -> 26.3 %). Under
+# the Gaussian generation prior (2026-12-06): a port for llama.cpp's OpenCL backend too gave 14.3 % with OpenCL
+# unchanged (22.3 %); Hexagon streaming at its port alone, the device's bandwidth left out, 15.2 % (RKLLM 19.5 % ->
+# 33.5 %). 2026-12-06, ports per generation for QNN and Hexagon: a new device 14.0 % -> 14.7 % but 77 % -> 80 % within
+# +-30 % (Hexagon 25.3 % -> 19.5 %; QNN 11.9 % -> 16.0 %, 74 % -> 82 % within: the X Elite's QNN rows +55 % -> +6 %,
+# the X2 Elite's and the IQ-9075's -4 % / -6 % -> about -20 %, a generation left with one device keeping its port near
+# the prior's centre); a new source 15.1 % -> 13.7 %, 75 % -> 80 % within (QNN 17.0 % -> 14.0 %); a new engine 20.6 %
+# -> 24.2 % (QNN left out: the one QNN-EP row sets the port). A sharper soft minimum ((bw^-2 + port^-2)^(-1/2)) gave
+# 14.9 % on a new device.
+PORT_ENGINES = {"decode": ("llamacpp-npu-hexagon", "qnn-npu"), "prefill": ()}
 F_SCALE = 0.25  # soft-L1 loss: residuals beyond ~25 % in log space count linearly (robust to odd rows)
 # Offset groups whose prior is Gaussian. The robust loss applies to every residual scipy is given, the priors' too:
 # a prior that cheap in its tails lets a few offsets grow large and holds the rest near 0, and with the device
@@ -154,8 +163,10 @@ class SpeedFit:
         # decode: each GPU/NPU engine's per-layer cost varies around its unit's (llama.cpp's Hexagon ops that fall
         # back to the CPU cost far more per layer than a QNN context binary)
         tau_engines = [e for e in eng_ids if self.kind == "decode" and f"log_tau:{unit_of[e]}" not in FIXED]
-        port_engines = [e for e in eng_ids if e in PORT_ENGINES[self.kind]]
-        names += [f"engine_tau:{e}" for e in tau_engines] + [f"engine_port:{e}" for e in port_engines] + ["zero"]
+        owner = {e: port_owner(e, engines[e].like if e in engines else [], PORT_ENGINES[self.kind]) for e in eng_ids}
+        row_port = [vendor_key(o, r.x.arch) if (o := owner[r.x.engine]) and r.x.arch else "" for r in use]
+        port_keys = sorted(set(row_port) - {""})
+        names += [f"engine_tau:{e}" for e in tau_engines] + [f"engine_port:{e}" for e in port_keys] + ["zero"]
         sd_src, sd_srceng = SIGMA_SOURCE[self.kind], SIGMA_SOURCE_ENGINE[self.kind]
         srcs = sorted({r.source for r in use}) if sd_src else []
         srceng = sorted({(r.source, r.x.engine) for r in use}) if sd_srceng else []
@@ -174,9 +185,9 @@ class SpeedFit:
         iu = {p: np.array([ix[f"{p}:{r.x.unit}"] for r in use]) for p in extra}
         itau = np.array([ix.get(f"engine_tau:{r.x.engine}", ix["zero"]) for r in use])
         i_tau_e = np.array([ix[f"engine_tau:{e}"] for e in tau_engines], dtype=int)
-        iport = np.array([ix.get(f"engine_port:{r.x.engine}", ix["zero"]) for r in use])
-        has_port = np.array([r.x.engine in port_engines for r in use])
-        i_port_e = np.array([ix[f"engine_port:{e}"] for e in port_engines], dtype=int)
+        iport = np.array([ix[f"engine_port:{k}"] if k else ix["zero"] for k in row_port])
+        has_port = np.array([bool(k) for k in row_port])
+        i_port_e = np.array([ix[f"engine_port:{e}"] for e in port_keys], dtype=int)
         y = np.array([self._target(r) for r in use])
         isrc = np.array([ix.get(f"source:{r.source}", ix["zero"]) for r in use])
         isrceng = np.array([ix.get(f"srceng:{r.source}|{r.x.engine}", ix["zero"]) for r in use])
@@ -288,8 +299,8 @@ class SpeedFit:
         for g in OFFSETS:
             if levels[g]:
                 p[g] = {v: round(float(th[ix[f"{g}:{v}"]]), 4) for v in levels[g]}
-        if port_engines:
-            p["engine_port"] = {e: float(th[ix[f"engine_port:{e}"]]) for e in port_engines}
+        if port_keys:
+            p["engine_port"] = {e: float(th[ix[f"engine_port:{e}"]]) for e in port_keys}
         if tau_engines:
             p["engine_tau"] = {e: float(th[ix[f"engine_tau:{e}"]]) for e in tau_engines}
         for name in extra:

@@ -9,8 +9,9 @@ Prefill, per prompt token:     t = (2 x active params + alpha x attention FLOPs)
                                    + (t0 + bytes read / (bandwidth x eff_pass))   fixed cost of a prefill call:
                                      / prompt tokens                              a launch, and one pass over the weights
 
-An engine that streams the weights through its unit's own port (llama.cpp's Hexagon backend: the NPU's DMA path, not
-the SoC's memory controller) sees the soft minimum of the device's bandwidth and that port's, fitted per engine.
+An engine that streams the weights through its unit's own port (QNN and llama.cpp's Hexagon backend: the NPU's own
+path to memory, not the CPU's) sees the soft minimum of the device's bandwidth and that port's, fitted per engine and
+HTP generation.
 eff_bw and eff_compute are exp(engine effect + quant-family effect on that unit); kappa, tau, beta and alpha are
 fitted per compute unit (alpha with a further factor on a phone's CPU), t0 and eff_pass once for all units. beta weighs decode
 attention against the weight matmuls: attention reads an F16 KV cache with float math, not the int8 dot products the
@@ -81,17 +82,32 @@ def port_bandwidth(bw, log_port, exp=math.exp):
     return 1.0 / (1.0 / bw + 1.0 / (PORT_SCALE * exp(log_port)))
 
 
-def engine_port(k: dict, engine: str) -> float | None:
-    """The fitted log port of an engine that streams over its unit's own port; None for every other engine (k: one
-    kind's fitted parameters)."""
-    return k.get("engine_port", {}).get(engine)
+def port_owner(engine: str, like, owners) -> str | None:
+    """The engine whose ports `engine` streams at: itself if it has them, else the first of its `like` engines that
+    does (ONNX Runtime's QNN execution provider and ExecuTorch's QNN delegate run QNN's own HTP backend, so they
+    stream as QNN does); None when neither has."""
+    return next((e for e in (engine, *like) if e in owners), None)
 
 
-def engine_bandwidth(k: dict, x: "SpeedInput") -> float:
+def engine_port(k: dict, x: "SpeedInput", like=()) -> tuple[float, bool, str] | None:
+    """The log port `x`'s engine streams over on `x`'s unit generation, whether a row measured that generation, and
+    the engine whose port it is: the port fitted there, else (a generation no row measured, or an unnamed one) the mean of the owner's fitted
+    ports; None for an engine that streams at the device's bandwidth (k: one kind's fitted parameters)."""
+    ports = k.get("engine_port", {})
+    owner = port_owner(x.engine, like, {key.split("|")[0] for key in ports})
+    if owner is None:
+        return None
+    if x.arch and vendor_key(owner, x.arch) in ports:
+        return ports[vendor_key(owner, x.arch)], True, owner
+    own = [v for key, v in ports.items() if key.split("|")[0] == owner]
+    return sum(own) / len(own), False, owner
+
+
+def engine_bandwidth(k: dict, x: "SpeedInput", like=()) -> float:
     """The bandwidth `x`'s engine streams its weights at: the device's, capped by the engine's fitted port if it has
     one (k: one kind's fitted parameters)."""
-    port = engine_port(k, x.engine)
-    return x.bandwidth_gbs if port is None else port_bandwidth(x.bandwidth_gbs, port)
+    port = engine_port(k, x, like)
+    return x.bandwidth_gbs if port is None else port_bandwidth(x.bandwidth_gbs, port[0])
 
 
 def prefill_seconds(params_b, attn_gflop, tops, prompt, log_eff, log_alpha, log_t0, exp=math.exp, log_moe=0.0,
@@ -171,7 +187,7 @@ def predict_log(p: dict, kind: str, x: SpeedInput, like: list[str]) -> tuple[flo
     tops = x.compute_tops * (exp_imputed(k, u) if x.compute_imputed else 1.0)
     if kind == "decode":
         a = "cpu" if x.attn_on_cpu else u  # the unit attention runs on
-        t = decode_seconds(x.decode_gb_per_token, engine_bandwidth(k, x), x.active_params_b, x.attn_gflop_decode,
+        t = decode_seconds(x.decode_gb_per_token, engine_bandwidth(k, x, like), x.active_params_b, x.attn_gflop_decode,
                            tops, x.layers,
                            log_eff, k["log_kappa"][u], k["log_tau"][u] + k.get("engine_tau", {}).get(x.engine, 0.0),
                            k.get("log_beta", {}).get(a, 0.0),
