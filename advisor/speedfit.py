@@ -111,9 +111,9 @@ SHARED = {"log_t0", "log_moe", "log_pass"}
 # the Gaussian generation prior (2026-12-06): a port for llama.cpp's OpenCL backend too gave 14.3 % with OpenCL
 # unchanged (22.3 %); Hexagon streaming at its port alone, the device's bandwidth left out, 15.2 % (RKLLM 19.5 % ->
 # 33.5 %). 2026-12-06, ports per generation for QNN and Hexagon: a new device 14.0 % -> 14.7 % but 77 % -> 80 % within
-# +-30 % (Hexagon 25.3 % -> 19.5 %; QNN 11.9 % -> 16.0 %, 74 % -> 82 % within: the X Elite's QNN rows +55 % -> +6 %,
+# +-30 % (Hexagon 25.3 % -> 19.5 %; QNN 11.9 % -> 16.0 %, 76 % -> 82 % within: the X Elite's QNN rows +55 % -> +6 %,
 # the X2 Elite's and the IQ-9075's -4 % / -6 % -> about -20 %, a generation left with one device keeping its port near
-# the prior's centre); a new source 15.1 % -> 13.7 %, 75 % -> 80 % within (QNN 17.0 % -> 14.0 %); a new engine 20.6 %
+# the prior's centre); a new source 15.1 % -> 13.7 %, 75 % -> 80 % within (QNN 17.4 % -> 14.0 %); a new engine 20.6 %
 # -> 24.2 % (QNN left out: the one QNN-EP row sets the port). A sharper soft minimum ((bw^-2 + port^-2)^(-1/2)) gave
 # 14.9 % on a new device.
 PORT_ENGINES = {"decode": ("llamacpp-npu-hexagon", "qnn-npu"), "prefill": ()}
