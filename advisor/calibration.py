@@ -15,8 +15,8 @@ from pathlib import Path
 
 from . import paths
 from .errors import KnowledgeError
-from .speedmodel import (PORT_SCALE, SpeedInput, arch_log, device_key, device_offset, engine_bandwidth, engine_port,
-                         matrix_log, moe_log, phone_log, predict_log)
+from .speedmodel import (PORT_SCALE, SpeedInput, arch_log, device_key, device_offset, engine_port,
+                         matrix_log, moe_log, phone_log, port_bandwidth, predict_log)
 
 @dataclass(frozen=True)
 class SpeedEstimate:
@@ -110,10 +110,10 @@ class Calibration:
                  + (f"; {x.engine} on the {x.arch} generation x{math.exp(arch):.2f} (fitted on that generation's "
                     "rows)" if arch else "")
                  + (f"; {x.engine} streams the weights over its unit's own port: "
-                    f"{engine_bandwidth(self.speed_params[kind], x, like):.0f} of the device's {x.bandwidth_gbs:g} GB/s "
-                    + ("(" if port[2] == x.engine else f"({port[2]}'s ")
-                    + (f"port fitted at {PORT_SCALE * math.exp(port[0]):.0f} GB/s)" if port[1] else
-                       f"port {PORT_SCALE * math.exp(port[0]):.0f} GB/s, the mean of the ports fitted on the "
+                    f"{port_bandwidth(x.bandwidth_gbs, port.log):.0f} of the device's {x.bandwidth_gbs:g} GB/s "
+                    + ("(" if port.owner == x.engine else f"({port.owner}'s ")
+                    + (f"port fitted at {PORT_SCALE * math.exp(port.log):.0f} GB/s)" if port.measured else
+                       f"port {PORT_SCALE * math.exp(port.log):.0f} GB/s, the mean of the ports fitted on the "
                        "generations measured: none on this one)")
                     if port is not None else "")
                  + f"; interval = {band}")

@@ -163,7 +163,8 @@ class SpeedFit:
         # decode: each GPU/NPU engine's per-layer cost varies around its unit's (llama.cpp's Hexagon ops that fall
         # back to the CPU cost far more per layer than a QNN context binary)
         tau_engines = [e for e in eng_ids if self.kind == "decode" and f"log_tau:{unit_of[e]}" not in FIXED]
-        owner = {e: port_owner(e, engines[e].like if e in engines else [], PORT_ENGINES[self.kind]) for e in eng_ids}
+        self.engines_ = engines
+        owner = {e: port_owner(e, self._like(e), PORT_ENGINES[self.kind]) for e in eng_ids}
         row_port = [vendor_key(o, r.x.arch) if (o := owner[r.x.engine]) and r.x.arch else "" for r in use]
         port_keys = sorted(set(row_port) - {""})
         names += [f"engine_tau:{e}" for e in tau_engines] + [f"engine_port:{e}" for e in port_keys] + ["zero"]
@@ -306,7 +307,6 @@ class SpeedFit:
         for name in extra:
             p[name] = {u: float(th[ix[f"{name}:{u}"]]) for u in UNITS}
         self.params_ = p
-        self.engines_ = engines
         return self
 
     def predict_log(self, rows: list[SpeedRow]) -> list[float]:

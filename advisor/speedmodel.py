@@ -23,6 +23,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from typing import NamedTuple
 
 TAU_SCALE = 1e-4  # seconds: tau = exp(log_tau) x 0.1 ms per layer, so a fitted log_tau near 0 is a plausible prior
 T0_SCALE = 0.02  # seconds: a prefill call's fixed cost = exp(log_t0) x 20 ms
@@ -89,25 +90,34 @@ def port_owner(engine: str, like, owners) -> str | None:
     return next((e for e in (engine, *like) if e in owners), None)
 
 
-def engine_port(k: dict, x: "SpeedInput", like=()) -> tuple[float, bool, str] | None:
-    """The log port `x`'s engine streams over on `x`'s unit generation, whether a row measured that generation, and
-    the engine whose port it is: the port fitted there, else (a generation no row measured, or an unnamed one) the mean of the owner's fitted
-    ports; None for an engine that streams at the device's bandwidth (k: one kind's fitted parameters)."""
+class Port(NamedTuple):
+    """The port an engine streams over: its log bandwidth (x PORT_SCALE), whether rows measured it on this unit's
+    generation (else it is the mean of the owner's fitted ports), and the engine whose port it is."""
+
+    log: float
+    measured: bool
+    owner: str
+
+
+def engine_port(k: dict, x: "SpeedInput", like=()) -> Port | None:
+    """The port `x`'s engine streams over on `x`'s unit generation: the one fitted there, else (a generation no row
+    measured, or an unnamed one) the mean of the owner's fitted ports; None for an engine that streams at the
+    device's bandwidth (k: one kind's fitted parameters)."""
     ports = k.get("engine_port", {})
     owner = port_owner(x.engine, like, {key.split("|")[0] for key in ports})
     if owner is None:
         return None
     if x.arch and vendor_key(owner, x.arch) in ports:
-        return ports[vendor_key(owner, x.arch)], True, owner
+        return Port(ports[vendor_key(owner, x.arch)], True, owner)
     own = [v for key, v in ports.items() if key.split("|")[0] == owner]
-    return sum(own) / len(own), False, owner
+    return Port(sum(own) / len(own), False, owner)
 
 
 def engine_bandwidth(k: dict, x: "SpeedInput", like=()) -> float:
     """The bandwidth `x`'s engine streams its weights at: the device's, capped by the engine's fitted port if it has
     one (k: one kind's fitted parameters)."""
     port = engine_port(k, x, like)
-    return x.bandwidth_gbs if port is None else port_bandwidth(x.bandwidth_gbs, port[0])
+    return x.bandwidth_gbs if port is None else port_bandwidth(x.bandwidth_gbs, port.log)
 
 
 def prefill_seconds(params_b, attn_gflop, tops, prompt, log_eff, log_alpha, log_t0, exp=math.exp, log_moe=0.0,
