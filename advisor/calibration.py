@@ -15,7 +15,7 @@ from pathlib import Path
 
 from . import paths
 from .errors import KnowledgeError
-from .speedmodel import (PORT_SCALE, SpeedInput, arch_log, device_key, device_offset, engine_port,
+from .speedmodel import (PORT_SCALE, SpeedInput, arch_log, arch_tau_log, device_key, device_offset, engine_port,
                          matrix_log, moe_log, phone_log, port_bandwidth, predict_log)
 
 @dataclass(frozen=True)
@@ -97,6 +97,7 @@ class Calibration:
         phone = phone_log(self.speed_params[kind], x)
         matrix = matrix_log(self.speed_params[kind], x)
         arch = arch_log(self.speed_params[kind], x)
+        arch_tau = arch_tau_log(self.speed_params[kind], x)
         port = engine_port(self.speed_params[kind], x, like)
         basis = (f"{eff.via}; compute {x.compute_tops:.3g} TOPS"
                  + (" (not stated: imputed from bandwidth)" if x.compute_imputed else "")
@@ -109,6 +110,8 @@ class Calibration:
                     "against vector GPUs)" if matrix else "")
                  + (f"; {x.engine} on the {x.arch} generation x{math.exp(arch):.2f} (fitted on that generation's "
                     "rows)" if arch else "")
+                 + (f"; its per-layer cost on the {x.arch} generation x{math.exp(arch_tau):.2f} (fitted on that "
+                    "generation's rows)" if arch_tau else "")
                  + (f"; {x.engine} streams the weights over its unit's own port: "
                     f"{port_bandwidth(x.bandwidth_gbs, port.log):.0f} of the device's {x.bandwidth_gbs:g} GB/s "
                     + ("(" if port.owner == x.engine else f"({port.owner}'s ")

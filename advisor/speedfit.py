@@ -61,6 +61,16 @@ SIGMA_DEVICE = {"decode": 0.3, "prefill": 0.0}
 # Intel's Xe and Xe2 GPUs count as generations too. Under the robust loss (GAUSS_PRIORS) they moved nothing:
 # every generation effect came out within 0.05 of 0, the device offsets taking what the generations share.
 SIGMA_ARCH = {"decode": 0.65, "prefill": 0.0}
+# One engine's per-layer cost on one generation (arch_tau per engine|arch, added to the engine's log tau; prior sd, 0:
+# none): a generation sets what a decode step costs beyond its bytes as well as how fast the bytes stream. OpenVINO
+# decodes a 0.5B model at 42-55 tok/s on Meteor Lake's Xe-LPG (xe1, 120 GB/s) and at 91 on Lunar Lake's Xe2 (136
+# GB/s), a 7B one at 10-11 and 23-25: with the 155H left out its small models came out 70-120 % too fast, its 7B ones
+# 30-40 %, the part a bandwidth effect (SIGMA_ARCH) cannot carry. llama.cpp's SYCL backend on the Arc A770 (xe1) spends
+# 15-25 ms per token beyond its bytes, the Arc Pro B70 (xe2) about 3. At sd 0.5 to 1.0 the per-layer effects moved
+# little (OpenVINO on a new device 10.7 % -> 10.1 %, SYCL 34.8 % unchanged), at 2.0 SYCL went to 23.1 % and OpenVINO
+# to 9.0 %, at 3.0 OpenCL got worse (21.7 % -> 22.8 %) (out-of-fold fits of the folds holding those engines'
+# devices, 2026-12-06).
+SIGMA_ARCH_TAU = {"decode": 2.0, "prefill": 0.0}
 # One engine on one measured device beyond the device's offset on that unit (llama.cpp's SYCL backend on a Core
 # Ultra 155H reaches half of what the fit expects where OpenVINO's 156 rows there sit on it), used like the device
 # offset: for that device only. Decode only: it also keeps one device's quirks out of the engine's shared efficiency
@@ -68,7 +78,8 @@ SIGMA_ARCH = {"decode": 0.65, "prefill": 0.0}
 # at 0.3 SYCL's figure on a new device flipped between 28 % and 48 % with rows of other engines added or dropped (the
 # Arc Pro B70's fold: without it, 0.3 made the Arc A770's slow rows set the engine's efficiency, 47 % under the B70);
 # at 0.4 the A770 keeps its slowness as its own offset (2026-12-05: SYCL 48.5 % -> 27.6 %, all decode 15.1 % ->
-# 15.1 % on a new device and 15.5 % -> 15.5 % on a new source).
+# 15.1 % on a new device and 15.5 % -> 15.5 % on a new source); since 2026-12-06 that slowness is Xe's per-layer cost
+# instead, SIGMA_ARCH_TAU, and the A770's offset is near 0).
 SIGMA_DEVICE_ENGINE = {"decode": 0.4, "prefill": 0.0}
 # The fitted offset groups: name -> (prior sds, a row's level or ''). Calibration keys and SpeedInput fields match.
 OFFSETS = {
@@ -167,7 +178,11 @@ class SpeedFit:
         owner = {e: port_owner(e, self._like(e), PORT_ENGINES[self.kind]) for e in eng_ids}
         row_port = [vendor_key(o, r.x.arch) if (o := owner[r.x.engine]) and r.x.arch else "" for r in use]
         port_keys = sorted(set(row_port) - {""})
+        row_atau = [vendor_key(r.x.engine, r.x.arch)
+                    if SIGMA_ARCH_TAU[self.kind] and r.x.arch and r.x.engine in tau_engines else "" for r in use]
+        atau_keys = sorted(set(row_atau) - {""})
         names += [f"engine_tau:{e}" for e in tau_engines] + [f"engine_port:{e}" for e in port_keys] + ["zero"]
+        names += [f"arch_tau:{k}" for k in atau_keys]
         sd_src, sd_srceng = SIGMA_SOURCE[self.kind], SIGMA_SOURCE_ENGINE[self.kind]
         srcs = sorted({r.source for r in use}) if sd_src else []
         srceng = sorted({(r.source, r.x.engine) for r in use}) if sd_srceng else []
@@ -186,6 +201,8 @@ class SpeedFit:
         iu = {p: np.array([ix[f"{p}:{r.x.unit}"] for r in use]) for p in extra}
         itau = np.array([ix.get(f"engine_tau:{r.x.engine}", ix["zero"]) for r in use])
         i_tau_e = np.array([ix[f"engine_tau:{e}"] for e in tau_engines], dtype=int)
+        iatau = np.array([ix[f"arch_tau:{k}"] if k else ix["zero"] for k in row_atau])
+        i_atau_e = np.array([ix[f"arch_tau:{k}"] for k in atau_keys], dtype=int)
         iport = np.array([ix[f"engine_port:{k}"] if k else ix["zero"] for k in row_port])
         has_port = np.array([bool(k) for k in row_port])
         i_port_e = np.array([ix[f"engine_port:{e}"] for e in port_keys], dtype=int)
@@ -227,7 +244,7 @@ class SpeedFit:
                               col["bandwidth_gbs"])
                 t = decode_seconds(col["decode_gb_per_token"], bw, col["active_params_b"],
                                    col["attn_gflop_decode"], tops, col["layers"], log_eff, theta[iu["log_kappa"]],
-                                   theta[iu["log_tau"]] + theta[itau], theta[iu_attn["log_beta"]],
+                                   theta[iu["log_tau"]] + theta[itau] + theta[iatau], theta[iu_attn["log_beta"]],
                                    attn_tops, exp=np.exp, log_kappa_attn=theta[iu_attn["log_kappa"]])
             else:
                 t = prefill_seconds(col["active_params_b"], col["attn_gflop_per_token"], tops,
@@ -263,6 +280,7 @@ class SpeedFit:
                 theta[i_extra] / SIGMA_EXTRA,
                 theta[i_tau_e] / self.sigma_engine,
                 theta[i_port_e] / SIGMA_EXTRA,
+                theta[i_atau_e] / (SIGMA_ARCH_TAU[self.kind] or 1.0),
                 theta[i_src] / (sd_src or 1.0),
                 theta[i_srceng] / (sd_srceng or 1.0),
                 *(theta[i_off_prior[g]] / (OFFSETS[g][0][self.kind] or 1.0) for g in prior_order),
@@ -273,9 +291,11 @@ class SpeedFit:
         # Which parameters each residual depends on (a data row: its engine, family, vendor, unit and source
         # parameters; a prior row: its own), so the Jacobian's finite differences perturb many at once.
         dep = np.zeros((len(use), len(names)), dtype=bool)
-        for idx in [ie, ifam, iven, itau, iport, isrc, isrceng, *i_off.values(), *iu.values(), *iu_attn.values()]:
+        for idx in [ie, ifam, iven, itau, iatau, iport, isrc, isrceng, *i_off.values(), *iu.values(),
+                    *iu_attn.values()]:
             dep[np.arange(len(use)), idx] = True
-        for cols in ([i_eng, unit_of_engine], [i_fam], [i_ven], [i_unit], [i_extra], [i_tau_e], [i_port_e], [i_src], [i_srceng],
+        for cols in ([i_eng, unit_of_engine], [i_fam], [i_ven], [i_unit], [i_extra], [i_tau_e], [i_port_e], [i_atau_e],
+                     [i_src], [i_srceng],
                      *([i_off_prior[g]] for g in prior_order)):
             block = np.zeros((len(cols[0]), len(names)), dtype=bool)
             for c in cols:
@@ -302,6 +322,8 @@ class SpeedFit:
                 p[g] = {v: round(float(th[ix[f"{g}:{v}"]]), 4) for v in levels[g]}
         if port_keys:
             p["engine_port"] = {e: float(th[ix[f"engine_port:{e}"]]) for e in port_keys}
+        if atau_keys:
+            p["arch_tau"] = {k: float(th[ix[f"arch_tau:{k}"]]) for k in atau_keys}
         if tau_engines:
             p["engine_tau"] = {e: float(th[ix[f"engine_tau:{e}"]]) for e in tau_engines}
         for name in extra:

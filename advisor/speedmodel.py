@@ -13,7 +13,8 @@ An engine that streams the weights through its unit's own port (QNN and llama.cp
 path to memory, not the CPU's) sees the soft minimum of the device's bandwidth and that port's, fitted per engine and
 HTP generation.
 eff_bw and eff_compute are exp(engine effect + quant-family effect on that unit); kappa, tau, beta and alpha are
-fitted per compute unit (alpha with a further factor on a phone's CPU), t0 and eff_pass once for all units. beta weighs decode
+fitted per compute unit (alpha with a further factor on a phone's CPU), t0 and eff_pass once for all units; tau takes a
+further factor per GPU/NPU engine and per (engine, generation). beta weighs decode
 attention against the weight matmuls: attention reads an F16 KV cache with float math, not the int8 dot products the
 unit's peak counts, so a long context costs a CPU more than its FLOPs. Every function works on floats (math.exp) and on numpy arrays (numpy.exp) alike.
 """
@@ -199,7 +200,8 @@ def predict_log(p: dict, kind: str, x: SpeedInput, like: list[str]) -> tuple[flo
         a = "cpu" if x.attn_on_cpu else u  # the unit attention runs on
         t = decode_seconds(x.decode_gb_per_token, engine_bandwidth(k, x, like), x.active_params_b, x.attn_gflop_decode,
                            tops, x.layers,
-                           log_eff, k["log_kappa"][u], k["log_tau"][u] + k.get("engine_tau", {}).get(x.engine, 0.0),
+                           log_eff, k["log_kappa"][u],
+                           k["log_tau"][u] + k.get("engine_tau", {}).get(x.engine, 0.0) + arch_tau_log(k, x),
                            k.get("log_beta", {}).get(a, 0.0),
                            x.attn_tops if x.attn_tops > 0 and (x.attn_on_cpu or not x.compute_imputed) else tops,
                            log_kappa_attn=k["log_kappa"][a])
@@ -219,6 +221,12 @@ def arch_log(k: dict, x: SpeedInput) -> float:
     """The fitted log effect of the engine on its unit's architecture generation (Adreno, Hexagon HTP; decode only);
     0 for a unit without a named generation and for a generation no row measured."""
     return k.get("arch", {}).get(vendor_key(x.engine, x.arch), 0.0) if x.arch else 0.0
+
+
+def arch_tau_log(k: dict, x: SpeedInput) -> float:
+    """The fitted log factor on the engine's per-layer decode cost on its unit's generation (OpenVINO on Meteor Lake's
+    Xe-LPG pays more per layer than on Lunar Lake's Xe2); 0 where none was fitted."""
+    return k.get("arch_tau", {}).get(vendor_key(x.engine, x.arch), 0.0) if x.arch else 0.0
 
 
 def matrix_log(k: dict, x: SpeedInput) -> float:

@@ -277,15 +277,57 @@ def test_an_intel_gpu_generation_is_read_from_its_name(kb, profs):
     assert {f"{e}|{g}" for e in ("llamacpp-gpu-sycl", "openvino-gpu") for g in ("xe1", "xe2")} <= fitted
 
 
-def _assert_generation_effect(kb, cal, dev, acc, bare_name, route, engine, effect):
-    """A plan on `dev` under another id (no device offset applies) carries its generation's decode effect; with the
-    accelerator `acc` named `bare_name` (no generation in it) it carries none. `route`: (backend, compute, quant)."""
+def test_a_generation_sets_an_engines_per_layer_cost(kb, profs):
+    """A generation sets what a decode step costs beyond its bytes, not only how fast they stream: OpenVINO on Meteor
+    Lake's Xe-LPG (xe1) decodes a 0.5B model at half Lunar Lake's Xe2 rate, llama.cpp's SYCL backend on the Arc A770
+    (xe1) spends 15-25 ms a token beyond its bytes where the Arc Pro B70 (xe2) spends about 3. The fit gives each
+    (engine, generation) a per-layer cost; a plan on a renamed 155H carries it (and says so), one whose GPU is named
+    without its generation does not, and it weighs on a small model more than on a large one."""
+    import dataclasses
+
+    from advisor.speedmodel import SpeedInput, predict_log
+
+    cal = load_calibration()
+    taus = cal.speed_params["decode"]["arch_tau"]
+    for engine in ("openvino-gpu", "llamacpp-gpu-sycl"):
+        assert taus[f"{engine}|xe1"] > taus[f"{engine}|xe2"] + 0.5, (engine, taus)
+    assert "arch_tau" not in cal.speed_params["prefill"]
+    # a plan: the renamed 155H's GPU carries xe1's per-layer cost, the same GPU named without its generation none
+    dev = profs["intel-core-ultra-7-155h-laptop"]
+    named, bare = _named_and_bare(kb, cal, dev, dev.gpu(), "Intel GPU", ("openvino", "gpu", "int4"),
+                                  "llama-3.2-1b-instruct")
+    assert named.engine == bare.engine == "openvino-gpu"
+    tau = taus["openvino-gpu|xe1"]
+    assert f"its per-layer cost on the xe1 generation x{math.exp(tau):.2f}" in named.decode_tokens_per_s.basis
+    assert "per-layer cost" not in bare.decode_tokens_per_s.basis
+    # the model: the per-layer cost slows a 0.5B model's step more than an 8B one's
+    k = cal.speed_params["decode"]
+    without = {**cal.speed_params, "decode": {**k, "arch_tau": {}}}
+    small = SpeedInput(engine="openvino-gpu", unit="gpu", family="int4_group", bandwidth_gbs=120.0, compute_tops=9.2,
+                       compute_imputed=False, decode_gb_per_token=0.35, active_params_b=0.5, layers=24,
+                       attn_gflop_per_token=0.1, vendor="intel", arch="xe1")
+    large = dataclasses.replace(small, decode_gb_per_token=4.5, active_params_b=8.0, layers=32)
+    slow = [predict_log(without, "decode", x, [])[0] - predict_log(cal.speed_params, "decode", x, [])[0]
+            for x in (small, large)]
+    assert slow[0] > slow[1] > 0.0, slow
+
+
+def _named_and_bare(kb, cal, dev, acc, bare_name, route, model_id="llama-3.2-3b-instruct"):
+    """Predictions for `dev` under another id (no device offset applies) and for the same with its accelerator `acc`
+    named `bare_name` (no generation in it). `route`: (backend, compute, quant)."""
     renamed = dev.model_copy(update={"id": "renamed-device"})
     unnamed = renamed.model_copy(update={"accelerators": [
         a.model_copy(update={"name": bare_name}) if a is acc else a for a in dev.accelerators]})
-    model, work = kb.models["llama-3.2-3b-instruct"], Workload(4096, 512, 128)
+    model, work = kb.models[model_id], Workload(4096, 512, 128)
     named, _ = predict(renamed, model, *route, work, kb, cal)
     bare, _ = predict(unnamed, model, *route, work, kb, cal)
+    return named, bare
+
+
+def _assert_generation_effect(kb, cal, dev, acc, bare_name, route, engine, effect):
+    """A plan on `dev` under another id (no device offset applies) carries its generation's decode effect; with the
+    accelerator `acc` named `bare_name` (no generation in it) it carries none. `route`: (backend, compute, quant)."""
+    named, bare = _named_and_bare(kb, cal, dev, acc, bare_name, route)
     assert named.engine == bare.engine == engine
     ratio = named.decode_tokens_per_s.value / bare.decode_tokens_per_s.value  # the effect scales the bandwidth term
     assert (math.exp(effect) - 1e-9 <= ratio < 1.0) if effect < 0 else (1.0 < ratio <= math.exp(effect) + 1e-9)
@@ -315,12 +357,7 @@ def test_a_hexagon_generation_carries_to_a_new_device_of_it(kb, profs):
     # effect and port, and named without its generation it streams at the mean of QNN's measured ports
     effect = effects["qnn-npu|htp73"]
     dev = profs["snapdragon-x-elite-laptop"]
-    renamed = dev.model_copy(update={"id": "renamed-device"})
-    unnamed = renamed.model_copy(update={"accelerators": [
-        a.model_copy(update={"name": "Hexagon NPU"}) if a is dev.npu() else a for a in dev.accelerators]})
-    model, work = kb.models["llama-3.2-3b-instruct"], Workload(4096, 512, 128)
-    named, _ = predict(renamed, model, "qnn", "npu", "w4a16", work, kb, cal)
-    bare, _ = predict(unnamed, model, "qnn", "npu", "w4a16", work, kb, cal)
+    named, bare = _named_and_bare(kb, cal, dev, dev.npu(), "Hexagon NPU", ("qnn", "npu", "w4a16"))
     assert named.engine == bare.engine == "qnn-npu"
     port = PORT_SCALE * math.exp(cal.speed_params["decode"]["engine_port"]["qnn-npu|htp73"])
     assert f"generation x{math.exp(effect):.2f}" in named.decode_tokens_per_s.basis
@@ -392,14 +429,16 @@ def test_a_proxy_band_is_not_set_by_engines_measured_once():
 
 
 def test_an_engine_measured_on_a_device_carries_what_it_showed_there(kb, profs):
-    """llama.cpp's SYCL rows sit far apart by device (the Arc A770's well below the Arc Pro B70's): each measured
-    (device, engine) gets its own decode offset, so one card's quirk does not set the engine's efficiency for the
-    next; a plan for a profile describing a measured device carries its unit's and its engine's offsets, a renamed
-    copy neither."""
+    """Each measured (device, engine) gets its own decode offset for what no shared parameter explains (llama.cpp's
+    CPU rows on the IQ-9075 run well above what its Cortex-A78C cores should reach), so one device's quirk does not
+    set the engine's efficiency for the next; what a generation explains goes to the generation (the Arc A770's slow
+    SYCL rows are Xe's per-layer cost, which the Core Ultra 155H's share). A plan for a profile describing a measured
+    device carries its unit's and its engine's offsets, a renamed copy neither."""
     cal = load_calibration()
     fitted = cal.speed_params["decode"]["device_engine"]
-    assert fitted["Intel Arc A770|llamacpp-gpu-sycl"] < -0.3
-    assert abs(fitted["Intel Arc A770|llamacpp-gpu-sycl"]) > abs(fitted["Intel Arc Pro B70|llamacpp-gpu-sycl"])
+    assert fitted["Dragonwing IQ-9075 EVK|llamacpp-cpu"] > 0.3
+    assert abs(fitted["Intel Arc A770|llamacpp-gpu-sycl"]) < 0.1 < cal.speed_params["decode"]["arch_tau"][
+        "llamacpp-gpu-sycl|xe1"]
     assert "device_engine" not in cal.speed_params["prefill"]
     dev, model, work = profs["intel-core-ultra-7-155h-laptop"], kb.models["llama-3.1-8b-instruct"], Workload(4096, 512, 128)
     known, _ = predict(dev, model, "llamacpp", "gpu", "Q4_K_M", work, kb, cal)
