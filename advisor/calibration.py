@@ -15,7 +15,7 @@ from pathlib import Path
 
 from . import paths
 from .errors import KnowledgeError
-from .speedmodel import (PORT_SCALE, SpeedInput, arch_log, arch_tau_log, device_key, device_offset, engine_port,
+from .speedmodel import (PORT_SCALE, SpeedInput, arch_log, device_key, device_offset, engine_port,
                          matrix_log, moe_log, phone_log, port_bandwidth, predict_log)
 
 @dataclass(frozen=True)
@@ -97,7 +97,7 @@ class Calibration:
         phone = phone_log(self.speed_params[kind], x)
         matrix = matrix_log(self.speed_params[kind], x)
         arch = arch_log(self.speed_params[kind], x)
-        arch_tau = arch_tau_log(self.speed_params[kind], x)
+        arch_tau = arch_log(self.speed_params[kind], x, "arch_tau")
         port = engine_port(self.speed_params[kind], x, like)
         basis = (f"{eff.via}; compute {x.compute_tops:.3g} TOPS"
                  + (" (not stated: imputed from bandwidth)" if x.compute_imputed else "")

@@ -178,8 +178,8 @@ class SpeedFit:
         owner = {e: port_owner(e, self._like(e), PORT_ENGINES[self.kind]) for e in eng_ids}
         row_port = [vendor_key(o, r.x.arch) if (o := owner[r.x.engine]) and r.x.arch else "" for r in use]
         port_keys = sorted(set(row_port) - {""})
-        row_atau = [vendor_key(r.x.engine, r.x.arch)
-                    if SIGMA_ARCH_TAU[self.kind] and r.x.arch and r.x.engine in tau_engines else "" for r in use]
+        # keyed like the generation effects (only GPU and NPU rows name a generation, and they all have a tau)
+        row_atau = [OFFSETS["arch"][1](r.x) if SIGMA_ARCH_TAU[self.kind] else "" for r in use]
         atau_keys = sorted(set(row_atau) - {""})
         names += [f"engine_tau:{e}" for e in tau_engines] + [f"engine_port:{e}" for e in port_keys] + ["zero"]
         names += [f"arch_tau:{k}" for k in atau_keys]

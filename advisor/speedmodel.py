@@ -201,7 +201,7 @@ def predict_log(p: dict, kind: str, x: SpeedInput, like: list[str]) -> tuple[flo
         t = decode_seconds(x.decode_gb_per_token, engine_bandwidth(k, x, like), x.active_params_b, x.attn_gflop_decode,
                            tops, x.layers,
                            log_eff, k["log_kappa"][u],
-                           k["log_tau"][u] + k.get("engine_tau", {}).get(x.engine, 0.0) + arch_tau_log(k, x),
+                           k["log_tau"][u] + k.get("engine_tau", {}).get(x.engine, 0.0) + arch_log(k, x, "arch_tau"),
                            k.get("log_beta", {}).get(a, 0.0),
                            x.attn_tops if x.attn_tops > 0 and (x.attn_on_cpu or not x.compute_imputed) else tops,
                            log_kappa_attn=k["log_kappa"][a])
@@ -217,16 +217,12 @@ def moe_log(k: dict, x: SpeedInput) -> float:
     return k.get("log_moe", {}).get(x.unit, 0.0) if x.moe else 0.0
 
 
-def arch_log(k: dict, x: SpeedInput) -> float:
-    """The fitted log effect of the engine on its unit's architecture generation (Adreno, Hexagon HTP; decode only);
-    0 for a unit without a named generation and for a generation no row measured."""
-    return k.get("arch", {}).get(vendor_key(x.engine, x.arch), 0.0) if x.arch else 0.0
-
-
-def arch_tau_log(k: dict, x: SpeedInput) -> float:
-    """The fitted log factor on the engine's per-layer decode cost on its unit's generation (OpenVINO on Meteor Lake's
-    Xe-LPG pays more per layer than on Lunar Lake's Xe2); 0 where none was fitted."""
-    return k.get("arch_tau", {}).get(vendor_key(x.engine, x.arch), 0.0) if x.arch else 0.0
+def arch_log(k: dict, x: SpeedInput, group: str = "arch") -> float:
+    """The fitted log effect of the engine on its unit's architecture generation (Adreno, Intel Xe, Hexagon HTP;
+    decode only): on its bandwidth share (`group` "arch") or on its per-layer cost ("arch_tau": OpenVINO on Meteor
+    Lake's Xe-LPG pays more per layer than on Lunar Lake's Xe2); 0 for a unit without a named generation and for a
+    generation no row measured."""
+    return k.get(group, {}).get(vendor_key(x.engine, x.arch), 0.0) if x.arch else 0.0
 
 
 def matrix_log(k: dict, x: SpeedInput) -> float:
