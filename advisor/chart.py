@@ -16,10 +16,9 @@ COLOURS = {"llamacpp": "#1f77b4", "olive": "#ff7f0e", "openvino": "#2ca02c", "ml
 
 def usable_by_unit(plan, kb) -> dict[str, float]:
     """The memory each compute unit of the plan's candidates may use (the rule the violations use)."""
-    from .predict import capacity_gib
+    from .predict import usable_gib
 
-    units = {c.compute for c in plan.candidates}
-    return {u: kb.usable_gib(plan.device.class_, capacity_gib(plan.device, u)) for u in units}
+    return {u: usable_gib(plan.device, u, kb) for u in {c.compute for c in plan.candidates}}
 
 
 def marker_size(ppl_pct: float) -> float:

@@ -128,6 +128,8 @@ class MemoryRule(Strict):
 
 class MemoryFile(Strict):
     classes: dict[str, MemoryRule]
+    integrated_gpus: dict[str, MemoryRule] = Field(
+        default_factory=dict, description="per GPU maker: the share of system RAM its driver lets an integrated GPU map")
 
     @model_validator(mode="after")
     def _default(self) -> "MemoryFile":
@@ -163,6 +165,7 @@ class Knowledge(Strict):
     tree: DecisionTree
     models: dict[str, ModelSpec]
     memory: dict[str, MemoryRule]
+    igpu_memory: dict[str, MemoryRule] = Field(default_factory=dict, description="memory.yaml `integrated_gpus`")
     engines: dict[str, Engine] = Field(default_factory=dict)
     cpu_isa: CpuIsa | None = None
     energy: Any = Field(default=None, description="advisor.energy.EnergyKnowledge: power model and constants")
@@ -178,8 +181,10 @@ class Knowledge(Strict):
         default = (self.cpu_isa.float_default if float_math else None) or self.cpu_isa.default
         return next((f.macs_per_cycle for f in table if f.feature in have), default.macs_per_cycle)
 
-    def usable_gib(self, device_class: str, capacity_gib: float) -> float:
-        rule = self.memory.get(device_class) or self.memory["default"]
+    def usable_gib(self, device_class: str, capacity_gib: float, igpu_vendor: str = "") -> float:
+        """Memory a model may use on a device of this class and size; `igpu_vendor`: the route runs on that maker's
+        integrated GPU, whose driver maps only a share of the RAM (its rule replaces the class's)."""
+        rule = self.igpu_memory.get(igpu_vendor) or self.memory.get(device_class) or self.memory["default"]
         return max(capacity_gib * rule.share(capacity_gib) - rule.reserve_gib, 0.0)
 
     def format(self, backend: str, quant: str) -> QuantFormat | None:
@@ -301,7 +306,7 @@ def load_knowledge_from(directory: Path) -> Knowledge:
             raise KnowledgeError(f"{directory / 'models.yaml'}: duplicate model id {m.id!r}")
         models[m.id] = m
     kb = Knowledge(backends=backends, ggml_types=qfile.ggml_types, formats=formats, tree=tree, models=models,
-                   memory=memfile.classes, engines=load_engines_from(directory / "engines.yaml"),
+                   memory=memfile.classes, igpu_memory=memfile.integrated_gpus, engines=load_engines_from(directory / "engines.yaml"),
                    cpu_isa=load(CpuIsa, directory / "cpu_isa.yaml"), **_energy_parts(directory))
     _cross_check(kb)
     return kb

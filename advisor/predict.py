@@ -103,6 +103,27 @@ def capacity_gib(dev: DeviceProfile, compute: str) -> float:
     return dev.memory.total_gb
 
 
+def integrated_gpu(dev: DeviceProfile, compute: str, kb: Knowledge) -> str:
+    """The maker of the integrated GPU this route runs on when its driver maps only a share of the RAM
+    (memory.yaml `integrated_gpus`), else ""."""
+    gpu = dev.gpu() if compute == "gpu" else None
+    return gpu.vendor if gpu and not gpu.memory_gb and gpu.vendor in kb.igpu_memory else ""
+
+
+def usable_gib(dev: DeviceProfile, compute: str, kb: Knowledge) -> float:
+    """Memory a model on this route may use: the class's share of the unit's memory, or on an integrated GPU (no
+    memory of its own) the share of RAM its maker's driver lets it map."""
+    return kb.usable_gib(dev.class_, capacity_gib(dev, compute), integrated_gpu(dev, compute, kb))
+
+
+def memory_scope(dev: DeviceProfile, compute: str, kb: Knowledge) -> str:
+    """Where the usable memory of a route applies, for its violation: the device, or its integrated GPU's share."""
+    vendor = integrated_gpu(dev, compute, kb)
+    if not vendor:
+        return "on this device"
+    return f"by the integrated GPU ({kb.igpu_memory[vendor].fraction:.0%} of RAM, its driver's default)"
+
+
 def predict(
     dev: DeviceProfile,
     model: ModelSpec,

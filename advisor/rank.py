@@ -35,12 +35,11 @@ class Scored:
     runs_here: bool
 
 
-def violations(pred: Prediction, cons: Constraints, usable_gib: float) -> list[Violation]:
+def violations(pred: Prediction, cons: Constraints, usable_gib: float, scope: str = "on this device") -> list[Violation]:
     out = []
     peak = pred.peak_memory_gib.value
     if peak > usable_gib:
-        out.append(Violation("memory", f"peak memory {peak:.2f} GiB exceeds the {usable_gib:.2f} GiB usable on this "
-                                       "device"))
+        out.append(Violation("memory", f"peak memory {peak:.2f} GiB exceeds the {usable_gib:.2f} GiB usable {scope}"))
     if cons.max_memory_gb is not None and peak > cons.max_memory_gb:
         out.append(Violation("max_memory", f"peak memory {peak:.2f} GiB > --max-memory-gb {cons.max_memory_gb:g}"))
     d = pred.decode_tokens_per_s.value

@@ -36,8 +36,9 @@ def test_every_quant_format_and_ggml_type_has_a_source():
         assert URL.search(fmt.source), (fmt.backend, fmt.quant)
     for name, t in kb.ggml_types.items():
         assert URL.search(t.source), name
-    for rule in kb.memory.values():
+    for rule in [*kb.memory.values(), *kb.igpu_memory.values()]:
         assert rule.source
+    assert kb.igpu_memory  # memory.yaml's integrated_gpus reached the knowledge base
 
 
 def test_spec_quant_ids_all_present():

@@ -41,6 +41,21 @@ def test_8b_q8_0_does_not_fit_an_8gb_mac(kb, profs):
     assert any("5.33 GiB usable" in v for v in q8.violations)
 
 
+def test_an_intel_igpu_route_is_held_to_the_share_of_ram_its_driver_maps(kb, profs):
+    # Intel: "The default value is 57%" of system RAM as GPU memory (support article 000101789). OpenVINO's published
+    # 268V runs (32 GB) decode Llama-3-8B FP16 (15 GB) at 5.8 tok/s and Phi-3-medium FP16 (28 GB) at 0.44 tok/s.
+    dev = profs["intel-core-ultra-7-258v-laptop"]
+    cons = Constraints(backend=["openvino"], context=32768)
+    plan = make_plan(dev, kb.models["llama-3.1-8b-instruct"], cons, kb, load_calibration())
+    by = {(c.compute, c.quant): c for c in plan.candidates}
+    gpu_fp16, cpu_fp16, gpu_int8 = by[("gpu", "fp16")], by[("cpu", "fp16")], by[("gpu", "int8")]
+    # ~15 GiB of weights + 4 GiB of KV cache: inside the 28.1 GiB the CPU route may use, past the GPU's 18.24
+    assert 18.24 < gpu_fp16.peak_memory_gib.value < kb.usable_gib(dev.class_, 32) == pytest.approx(28.1)
+    assert not gpu_fp16.feasible and cpu_fp16.feasible
+    assert any("18.24 GiB usable by the integrated GPU (57% of RAM" in v for v in gpu_fp16.violations)
+    assert gpu_int8.feasible
+
+
 def test_llamacpp_compute_buffer_matches_llamacpp_own_log(kb):
     # llama-context.cpp reserves n_ubatch (512) rows of logits and hidden state: for Llama-3.2-1B
     # (vocab 128256, hidden 2048) llama.cpp logs "CPU compute buffer size = 254.50 MiB"; output buffer 0.49 MiB.
