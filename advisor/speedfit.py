@@ -71,6 +71,12 @@ SIGMA_ARCH = {"decode": 0.65, "prefill": 0.0}
 # to 9.0 %, at 3.0 OpenCL got worse (21.7 % -> 22.8 %) (out-of-fold fits of the folds holding those engines'
 # devices, 2026-12-06).
 SIGMA_ARCH_TAU = {"decode": 2.0, "prefill": 0.0}
+# Engines whose per-layer cost takes no generation factor. llama.cpp's OpenCL backend on Adreno: its Adreno 7xx
+# factor (x4.3) rested on the X Elite's rows and carried to no new device (OpenCL on a new device 21.7 % with none,
+# 22.9 % with it; on a new source 21.0 % and 24.5 %, 2026-12-06). Qualcomm's rows decode a 4B Q4_0 model over OpenCL
+# at 21-24 tok/s on 85, 135 and 152 GB/s alike: what bounds it is the backend's kernels, which its engine effect and
+# device offsets carry, not a generation's per-layer cost.
+ARCH_TAU_EXCLUDED = frozenset({"llamacpp-gpu-opencl"})
 # One engine on one measured device beyond the device's offset on that unit (llama.cpp's SYCL backend on a Core
 # Ultra 155H reaches half of what the fit expects where OpenVINO's 156 rows there sit on it), used like the device
 # offset: for that device only. Decode only: it also keeps one device's quirks out of the engine's shared efficiency
@@ -179,7 +185,8 @@ class SpeedFit:
         row_port = [vendor_key(o, r.x.arch) if (o := owner[r.x.engine]) and r.x.arch else "" for r in use]
         port_keys = sorted(set(row_port) - {""})
         # keyed like the generation effects (only GPU and NPU rows name a generation, and they all have a tau)
-        row_atau = [OFFSETS["arch"][1](r.x) if SIGMA_ARCH_TAU[self.kind] else "" for r in use]
+        row_atau = [OFFSETS["arch"][1](r.x) if SIGMA_ARCH_TAU[self.kind] and r.x.engine not in ARCH_TAU_EXCLUDED
+                    else "" for r in use]
         atau_keys = sorted(set(row_atau) - {""})
         names += [f"engine_tau:{e}" for e in tau_engines] + [f"engine_port:{e}" for e in port_keys] + ["zero"]
         names += [f"arch_tau:{k}" for k in atau_keys]
