@@ -119,6 +119,7 @@ class MemoryRule(Strict):
     fraction: float = Field(gt=0, le=1)
     reserve_gib: float = Field(ge=0, le=1000)
     source: str
+    raise_with: str = Field(default="", description="the setting that raises this share, named in a violation")
     tiers: list[MemoryTier] = Field(default_factory=list, description="per memory size, smallest first")
 
     def share(self, capacity_gib: float) -> float:

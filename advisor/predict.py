@@ -121,7 +121,9 @@ def memory_scope(dev: DeviceProfile, compute: str, kb: Knowledge) -> str:
     vendor = integrated_gpu(dev, compute, kb)
     if not vendor:
         return "on this device"
-    return f"by the integrated GPU ({kb.igpu_memory[vendor].fraction:.0%} of RAM, its driver's default)"
+    rule = kb.igpu_memory[vendor]
+    how = f"; {rule.raise_with} raises it" if rule.raise_with else ""
+    return f"by the integrated GPU ({rule.fraction:.0%} of RAM, its driver's default{how})"
 
 
 def predict(
