@@ -16,9 +16,9 @@ COLOURS = {"llamacpp": "#1f77b4", "olive": "#ff7f0e", "openvino": "#2ca02c", "ml
 
 def usable_by_unit(plan, kb) -> dict[str, float]:
     """The memory each compute unit of the plan's candidates may use (the rule the violations use)."""
-    from .predict import usable_gib
+    from .predict import memory_limit
 
-    return {u: usable_gib(plan.device, u, kb) for u in {c.compute for c in plan.candidates}}
+    return {u: memory_limit(plan.device, u, kb).gib for u in {c.compute for c in plan.candidates}}
 
 
 def marker_size(ppl_pct: float) -> float:

@@ -126,6 +126,9 @@ class MemoryRule(Strict):
         """The fraction for a device of this size: the first tier that covers it, else the class fraction."""
         return next((t.fraction for t in self.tiers if capacity_gib <= t.up_to_gib), self.fraction)
 
+    def usable(self, capacity_gib: float) -> float:
+        return max(capacity_gib * self.share(capacity_gib) - self.reserve_gib, 0.0)
+
 
 class MemoryFile(Strict):
     classes: dict[str, MemoryRule]
@@ -182,11 +185,8 @@ class Knowledge(Strict):
         default = (self.cpu_isa.float_default if float_math else None) or self.cpu_isa.default
         return next((f.macs_per_cycle for f in table if f.feature in have), default.macs_per_cycle)
 
-    def usable_gib(self, device_class: str, capacity_gib: float, igpu_vendor: str = "") -> float:
-        """Memory a model may use on a device of this class and size; `igpu_vendor`: the route runs on that maker's
-        integrated GPU, whose driver maps only a share of the RAM (its rule replaces the class's)."""
-        rule = self.igpu_memory.get(igpu_vendor) or self.memory.get(device_class) or self.memory["default"]
-        return max(capacity_gib * rule.share(capacity_gib) - rule.reserve_gib, 0.0)
+    def usable_gib(self, device_class: str, capacity_gib: float) -> float:
+        return (self.memory.get(device_class) or self.memory["default"]).usable(capacity_gib)
 
     def format(self, backend: str, quant: str) -> QuantFormat | None:
         return self.formats.get((backend, quant.upper()))
@@ -307,8 +307,8 @@ def load_knowledge_from(directory: Path) -> Knowledge:
             raise KnowledgeError(f"{directory / 'models.yaml'}: duplicate model id {m.id!r}")
         models[m.id] = m
     kb = Knowledge(backends=backends, ggml_types=qfile.ggml_types, formats=formats, tree=tree, models=models,
-                   memory=memfile.classes, igpu_memory=memfile.integrated_gpus, engines=load_engines_from(directory / "engines.yaml"),
-                   cpu_isa=load(CpuIsa, directory / "cpu_isa.yaml"), **_energy_parts(directory))
+                   memory=memfile.classes, igpu_memory=memfile.integrated_gpus,
+                   engines=load_engines_from(directory / "engines.yaml"), cpu_isa=load(CpuIsa, directory / "cpu_isa.yaml"), **_energy_parts(directory))
     _cross_check(kb)
     return kb
 

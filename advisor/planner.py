@@ -7,7 +7,7 @@ from .calibration import Calibration
 from .decide import decide
 from .errors import InputError
 from .knowledge import Knowledge
-from .predict import Workload, memory_scope, predict, usable_gib
+from .predict import Workload, memory_limit, predict
 from .rank import Scored, Violation, rank, violations
 from .schemas import Candidate, Constraints, DeviceProfile, ModelSpec, Plan
 
@@ -28,12 +28,12 @@ def make_plan(dev: DeviceProfile, model: ModelSpec, cons: Constraints, kb: Knowl
     work = Workload.of(cons)
     items: list[Scored] = []
     for route in dec.routes:
-        usable = usable_gib(dev, route.compute, kb)
+        limit = memory_limit(dev, route.compute, kb)
         for q in route.quants:
             pred, notes = predict(dev, model, route.backend, route.compute, q, work, kb, cal)
 
             items.append(Scored(
-                pred=pred, violations=violations(pred, cons, usable, memory_scope(dev, route.compute, kb)),
+                pred=pred, violations=violations(pred, cons, *limit),
                 reasons=[route.reason, *notes, evidence_reason(pred)],
                 rule_path=list(route.rule_path), runs_here=kb.backends[route.backend].runs_on_linux_x86,
             ))
@@ -61,7 +61,7 @@ def evidence_reason(pred) -> str:
 def _usable(dev: DeviceProfile, dec, kb: Knowledge) -> float:
     """The most memory any admitted route can use."""
     units = {r.compute for r in dec.routes} or {"cpu"}
-    return max(usable_gib(dev, u, kb) for u in units)
+    return max(memory_limit(dev, u, kb).gib for u in units)
 
 
 def predict_one(dev: DeviceProfile, model: ModelSpec, backend: str, quant: str, cons: Constraints, kb: Knowledge,
@@ -90,10 +90,8 @@ def predict_one(dev: DeviceProfile, model: ModelSpec, backend: str, quant: str, 
         ruled_out = [Violation("ruled_out", f"ruled out on {dev.id}: {why}")]
     pred, notes = predict(dev, model, backend, unit, fmt.quant, Workload.of(cons), kb, cal)
 
-    usable = usable_gib(dev, unit, kb)
-    item = Scored(pred=pred, violations=[*ruled_out, *violations(pred, cons, usable, memory_scope(dev, unit, kb))],
-                  reasons=[reason, *notes],
-                  rule_path=path, runs_here=kb.backends[backend].runs_on_linux_x86)
+    item = Scored(pred=pred, violations=[*ruled_out, *violations(pred, cons, *memory_limit(dev, unit, kb))],
+                  reasons=[reason, *notes], rule_path=path, runs_here=kb.backends[backend].runs_on_linux_x86)
     return rank([item], cons)[0]
 
 def summarize(cands: list[Candidate], dev: DeviceProfile, model: ModelSpec) -> str:

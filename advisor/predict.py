@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from .architecture import ParamCounts, count_params, kv_bytes_per_token
 from .calibration import Calibration
@@ -103,27 +104,22 @@ def capacity_gib(dev: DeviceProfile, compute: str) -> float:
     return dev.memory.total_gb
 
 
-def integrated_gpu(dev: DeviceProfile, compute: str, kb: Knowledge) -> str:
-    """The maker of the integrated GPU this route runs on when its driver maps only a share of the RAM
-    (memory.yaml `integrated_gpus`), else ""."""
-    gpu = dev.gpu() if compute == "gpu" else None
-    return gpu.vendor if gpu and not gpu.memory_gb and gpu.vendor in kb.igpu_memory else ""
+class MemoryLimit(NamedTuple):
+    gib: float  # what a model on the route may use
+    scope: str  # where that applies, as a memory violation says it
 
 
-def usable_gib(dev: DeviceProfile, compute: str, kb: Knowledge) -> float:
+def memory_limit(dev: DeviceProfile, compute: str, kb: Knowledge) -> MemoryLimit:
     """Memory a model on this route may use: the class's share of the unit's memory, or on an integrated GPU (no
-    memory of its own) the share of RAM its maker's driver lets it map."""
-    return kb.usable_gib(dev.class_, capacity_gib(dev, compute), integrated_gpu(dev, compute, kb))
-
-
-def memory_scope(dev: DeviceProfile, compute: str, kb: Knowledge) -> str:
-    """Where the usable memory of a route applies, for its violation: the device, or its integrated GPU's share."""
-    vendor = integrated_gpu(dev, compute, kb)
-    if not vendor:
-        return "on this device"
-    rule = kb.igpu_memory[vendor]
+    memory of its own) the share of RAM its maker's driver lets it map (memory.yaml `integrated_gpus`)."""
+    gpu = dev.gpu() if compute == "gpu" else None
+    rule = kb.igpu_memory.get(gpu.vendor) if gpu and not gpu.memory_gb else None
+    cap = capacity_gib(dev, compute)
+    if rule is None:
+        return MemoryLimit(kb.usable_gib(dev.class_, cap), "on this device")
     how = f"; {rule.raise_with} raises it" if rule.raise_with else ""
-    return f"by the integrated GPU ({rule.fraction:.0%} of RAM, its driver's default{how})"
+    return MemoryLimit(rule.usable(cap),
+                       f"by the integrated GPU ({rule.fraction:.0%} of RAM, its driver's default{how})")
 
 
 def predict(

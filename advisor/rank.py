@@ -35,7 +35,8 @@ class Scored:
     runs_here: bool
 
 
-def violations(pred: Prediction, cons: Constraints, usable_gib: float, scope: str = "on this device") -> list[Violation]:
+def violations(pred: Prediction, cons: Constraints, usable_gib: float, scope: str) -> list[Violation]:
+    """`usable_gib`, `scope`: the route's MemoryLimit (predict.memory_limit)."""
     out = []
     peak = pred.peak_memory_gib.value
     if peak > usable_gib:
