@@ -202,7 +202,7 @@ def predict_log(p: dict, kind: str, x: SpeedInput, like: list[str]) -> tuple[flo
                            tops, x.layers,
                            log_eff, k["log_kappa"][u],
                            k["log_tau"][u] + k.get("engine_tau", {}).get(x.engine, 0.0) + arch_log(k, x, "arch_tau"),
-                           k.get("log_beta", {}).get(a, 0.0),
+                           k.get("log_beta", {}).get(a, 0.0) + beta_log(k, x),
                            x.attn_tops if x.attn_tops > 0 and (x.attn_on_cpu or not x.compute_imputed) else tops,
                            log_kappa_attn=k["log_kappa"][a])
     else:
@@ -215,6 +215,13 @@ def predict_log(p: dict, kind: str, x: SpeedInput, like: list[str]) -> tuple[flo
 def moe_log(k: dict, x: SpeedInput) -> float:
     """The fitted log extra prefill cost of a mixture-of-experts model's active parameters; 0 for a dense model."""
     return k.get("log_moe", {}).get(x.unit, 0.0) if x.moe else 0.0
+
+
+def beta_log(k: dict, x: SpeedInput) -> float:
+    """The fitted log weight of the engine's own decode attention beyond its unit's (llama.cpp's OpenCL backend on
+    Adreno slows over a long context far more than its KV cache's bytes say); 0 for every other engine and for
+    prefill."""
+    return k.get("engine_beta", {}).get(x.engine, 0.0)
 
 
 def arch_log(k: dict, x: SpeedInput, group: str = "arch") -> float:
