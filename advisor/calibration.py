@@ -15,8 +15,8 @@ from pathlib import Path
 
 from . import paths
 from .errors import KnowledgeError
-from .speedmodel import (BETA_SCALE, PORT_SCALE, SpeedInput, arch_log, beta_log, device_key, device_offset,
-                         engine_port, matrix_log, moe_log, phone_log, port_bandwidth, predict_log)
+from .speedmodel import (PORT_SCALE, SpeedInput, arch_log, attention_seconds, device_key, device_offset, engine_port,
+                         matrix_log, moe_log, phone_log, port_bandwidth, predict_log)
 
 @dataclass(frozen=True)
 class SpeedEstimate:
@@ -98,9 +98,7 @@ class Calibration:
         matrix = matrix_log(self.speed_params[kind], x)
         arch = arch_log(self.speed_params[kind], x)
         arch_tau = arch_log(self.speed_params[kind], x, "arch_tau")
-        beta = beta_log(self.speed_params[kind], x)
-        attn_weight = math.exp(self.speed_params[kind].get("log_beta", {}).get("cpu" if x.attn_on_cpu else x.unit, 0.0)
-                               + beta) * BETA_SCALE
+        attn_ms = attention_seconds(self.speed_params[kind], x, like) * 1e3 if kind == "decode" else 0.0
         port = engine_port(self.speed_params[kind], x, like)
         basis = (f"{eff.via}; compute {x.compute_tops:.3g} TOPS"
                  + (" (not stated: imputed from bandwidth)" if x.compute_imputed else "")
@@ -115,8 +113,8 @@ class Calibration:
                     "rows)" if arch else "")
                  + (f"; its per-layer cost on the {x.arch} generation x{math.exp(arch_tau):.2f} (fitted on that "
                     "generation's rows)" if arch_tau else "")
-                 + (f"; decode attention over the context costs x{attn_weight:.0f} its FLOPs at this unit's rate "
-                    f"(fitted on {x.engine}'s long-context rows)" if beta else "")
+                 + (f"; decode attention over the context costs {attn_ms:.1f} ms a token at the memory's rate "
+                    f"(fitted on {x.engine}'s long-context rows)" if attn_ms else "")
                  + (f"; {x.engine} streams the weights over its unit's own port: "
                     f"{port_bandwidth(x.bandwidth_gbs, port.log):.0f} of the device's {x.bandwidth_gbs:g} GB/s "
                     + ("(" if port.owner == x.engine else f"({port.owner}'s ")

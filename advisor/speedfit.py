@@ -30,7 +30,7 @@ SIGMA_EXTRA = 3.0  # weak prior on the per-unit kappa, tau, alpha and t0 (log sc
 # Decode attention's extra weight (beta) is fitted for CPUs only, where llama.cpp's float attention over an F16 KV
 # cache is what slows long contexts (Qualcomm's 512 vs 4,096-token CPU rows); GPUs and NPUs keep attention at its
 # FLOPs (beta x BETA_SCALE = 1): left free there it trades off against tau on few devices and generalised worse. One
-# engine may weigh its attention on its own (BETA_ENGINES below).
+# engine may pay for its attention on its own (GAMMA_ENGINES below).
 # A phone's CPU carries a further prefill attention weight (log_alpha_phone; GPUs and NPUs hold it at 0): Qualcomm's
 # llama.cpp CPU runs on the Galaxy S25 and S26 lose about half their prefill rate from a 512- to a 4,096-token prompt
 # beyond what the X Elite / X2 Elite laptops and the IQ-9075 board lose (a passively cooled phone cannot hold its
@@ -135,21 +135,23 @@ SHARED = {"log_t0", "log_moe", "log_pass"}
 # -> 24.2 % (QNN left out: the one QNN-EP row sets the port). A sharper soft minimum ((bw^-2 + port^-2)^(-1/2)) gave
 # 14.9 % on a new device.
 PORT_ENGINES = {"decode": ("llamacpp-npu-hexagon", "qnn-npu"), "prefill": ()}
-# Engines whose decode attention takes a weight of its own (engine_beta, added to its unit's log beta). llama.cpp's
-# OpenCL backend on Adreno: Qualcomm's rows lose 20-40 % of their decode rate from a 512- to a 4,096-token context (a
-# 4B Q4_0 model on the Galaxy S26: 21.0 -> 12.5 tok/s, 32 ms a token more, of which the KV cache's bytes explain about
-# 10), where attention at its FLOPs left the short rows 20-40 % too slow and the long ones too fast.
-BETA_ENGINES = {"decode": ("llamacpp-gpu-opencl",), "prefill": ()}
-# Its prior: centred on the CPU's float weighting (x BETA_SCALE its FLOPs), sd SIGMA_BETA, and the fit starts there.
-# Free (sd 3 around 0) it fitted x92 on all rows, but only Qualcomm's rows hold long OpenCL contexts: with them left
-# out it ran to x1,800 and missed them by 64 % (OpenCL on a new source 53.7 %). Under this prior it fits x32 on all
-# rows (out of fold, 2026-12-06: OpenCL on a new device 21.6 % -> 17.7 %, 70 % -> 77 % within +-30 %; on a new
-# source 21.3 % -> 27.3 %, Qualcomm's fold 22.9 % -> 32.1 %, the other sources' rows 20.4 % -> 17.5 %; sd 2.0 gave
-# 17.5 % and 29.6 %). The Cauchy loss has a second minimum near 0, where a fit started at 0 stays. The same weight
-# for llama.cpp's SYCL and Vulkan backends moved nothing (23.5 %, 11.7 % on a new device), for the Hexagon backend
-# and QNN it traded one for the other (Hexagon 19.5 % -> 18.2 %, QNN 17.0 % -> 17.3 %).
-BETA_START = math.log(BETA_SCALE)
-SIGMA_BETA = 1.0
+# Engines whose decode attention costs time of its own, at the memory's rate rather than the unit's compute: gamma x
+# attention GFLOPs / bandwidth (GB/s) seconds a token (engine_gamma = log gamma), beside the unit's attention term.
+# llama.cpp's OpenCL backend on Adreno: Qualcomm's rows lose 20-40 % of their decode rate from a 512- to a
+# 4,096-token context (a 4B Q4_0 model on the Galaxy S26: 21.0 -> 12.5 tok/s, 32 ms a token more, of which the KV
+# cache's bytes explain about 10), where attention at its FLOPs left the short rows 20-40 % too slow and the long ones
+# too fast. Out of fold (2026-12-06): OpenCL on a new device 21.6 % -> 17.5 % (70 % -> 78 % within +-30 %), on a new
+# source 21.3 % -> 17.4 % (Qualcomm's fold, the only long OpenCL contexts, 22.9 % -> 17.2 %). The same cost as a
+# weight on the attention FLOPs at the GPU's compute (the CPU's beta, BETA_SCALE) did as well on a new device
+# (17.7 %) but not on a new source (27.3 %; Qualcomm's fold 32.1 %): an Adreno's compute is imputed from its
+# bandwidth by a factor fitted on every GPU, which moved with Qualcomm's rows left out; free (sd 3) that weight ran to
+# x1,800 without them (53.7 %). Tried as a weight for llama.cpp's SYCL and Vulkan backends: moved nothing (23.5 %,
+# 11.7 %); for the Hexagon backend and QNN: traded one for the other (Hexagon 19.5 % -> 18.2 %, QNN 17.0 % -> 17.3 %).
+GAMMA_ENGINES = {"decode": ("llamacpp-gpu-opencl",), "prefill": ()}
+# Its prior: log gamma ~ N(GAMMA_START, SIGMA_GAMMA), gamma = 1 a GFLOP per GB/s (the fit starts there). The Cauchy loss
+# is flat in it: started at -1 under sd 3 it fitted 0.31, at 0 under sd 1 0.09, at 1 under sd 1 0.74.
+GAMMA_START = 0.0
+SIGMA_GAMMA = 1.0
 F_SCALE = 0.25  # soft-L1 loss: residuals beyond ~25 % in log space count linearly (robust to odd rows)
 # Offset groups whose prior is Gaussian. The robust loss applies to every residual scipy is given, the priors' too:
 # a prior that cheap in its tails lets a few offsets grow large and holds the rest near 0, and with the device
@@ -206,8 +208,8 @@ class SpeedFit:
         atau_keys = sorted(set(row_atau) - {""})
         names += [f"engine_tau:{e}" for e in tau_engines] + [f"engine_port:{e}" for e in port_keys] + ["zero"]
         names += [f"arch_tau:{k}" for k in atau_keys]
-        beta_engines = [e for e in eng_ids if e in BETA_ENGINES[self.kind]]
-        names += [f"engine_beta:{e}" for e in beta_engines]
+        gamma_engines = [e for e in eng_ids if e in GAMMA_ENGINES[self.kind]]
+        names += [f"engine_gamma:{e}" for e in gamma_engines]
         sd_src, sd_srceng = SIGMA_SOURCE[self.kind], SIGMA_SOURCE_ENGINE[self.kind]
         srcs = sorted({r.source for r in use}) if sd_src else []
         srceng = sorted({(r.source, r.x.engine) for r in use}) if sd_srceng else []
@@ -228,8 +230,9 @@ class SpeedFit:
         i_tau_e = np.array([ix[f"engine_tau:{e}"] for e in tau_engines], dtype=int)
         iatau = np.array([ix[f"arch_tau:{k}"] if k else ix["zero"] for k in row_atau])
         i_atau_e = np.array([ix[f"arch_tau:{k}"] for k in atau_keys], dtype=int)
-        ibeta = np.array([ix.get(f"engine_beta:{r.x.engine}", ix["zero"]) for r in use])
-        i_beta_e = np.array([ix[f"engine_beta:{e}"] for e in beta_engines], dtype=int)
+        igamma = np.array([ix.get(f"engine_gamma:{r.x.engine}", ix["zero"]) for r in use])
+        i_gamma_e = np.array([ix[f"engine_gamma:{e}"] for e in gamma_engines], dtype=int)
+        has_gamma = np.array([1.0 if r.x.engine in gamma_engines else 0.0 for r in use])
         iport = np.array([ix[f"engine_port:{k}"] if k else ix["zero"] for k in row_port])
         has_port = np.array([bool(k) for k in row_port])
         i_port_e = np.array([ix[f"engine_port:{e}"] for e in port_keys], dtype=int)
@@ -272,7 +275,8 @@ class SpeedFit:
                 t = decode_seconds(col["decode_gb_per_token"], bw, col["active_params_b"],
                                    col["attn_gflop_decode"], tops, col["layers"], log_eff, theta[iu["log_kappa"]],
                                    theta[iu["log_tau"]] + theta[itau] + theta[iatau],
-                                   theta[iu_attn["log_beta"]] + theta[ibeta], attn_tops, exp=np.exp, log_kappa_attn=theta[iu_attn["log_kappa"]])
+                                   theta[iu_attn["log_beta"]], attn_tops, exp=np.exp, log_kappa_attn=theta[iu_attn["log_kappa"]])
+                t = t + has_gamma * np.exp(theta[igamma]) * col["attn_gflop_decode"] / bw
             else:
                 t = prefill_seconds(col["active_params_b"], col["attn_gflop_per_token"], tops,
                                     col["prompt_tokens"], log_eff,
@@ -308,7 +312,7 @@ class SpeedFit:
                 theta[i_tau_e] / self.sigma_engine,
                 theta[i_port_e] / SIGMA_EXTRA,
                 theta[i_atau_e] / (SIGMA_ARCH_TAU[self.kind] or 1.0),
-                (theta[i_beta_e] - BETA_START) / SIGMA_BETA,
+                (theta[i_gamma_e] - GAMMA_START) / SIGMA_GAMMA,
                 theta[i_src] / (sd_src or 1.0),
                 theta[i_srceng] / (sd_srceng or 1.0),
                 *(theta[i_off_prior[g]] / (OFFSETS[g][0][self.kind] or 1.0) for g in prior_order),
@@ -319,11 +323,11 @@ class SpeedFit:
         # Which parameters each residual depends on (a data row: its engine, family, vendor, unit and source
         # parameters; a prior row: its own), so the Jacobian's finite differences perturb many at once.
         dep = np.zeros((len(use), len(names)), dtype=bool)
-        for idx in [ie, ifam, iven, itau, iatau, ibeta, iport, isrc, isrceng, *i_off.values(), *iu.values(),
+        for idx in [ie, ifam, iven, itau, iatau, igamma, iport, isrc, isrceng, *i_off.values(), *iu.values(),
                     *iu_attn.values()]:
             dep[np.arange(len(use)), idx] = True
         for cols in ([i_eng, unit_of_engine], [i_fam], [i_ven], [i_unit], [i_extra], [i_tau_e], [i_port_e], [i_atau_e],
-                     [i_beta_e], [i_src], [i_srceng],
+                     [i_gamma_e], [i_src], [i_srceng],
                      *([i_off_prior[g]] for g in prior_order)):
             block = np.zeros((len(cols[0]), len(names)), dtype=bool)
             for c in cols:
@@ -335,7 +339,7 @@ class SpeedFit:
         start = -0.5 if self.kind == "decode" else -1.5
         theta0[i_eng] = start
         theta0[i_unit] = start
-        theta0[i_beta_e] = BETA_START
+        theta0[i_gamma_e] = GAMMA_START
         sol = least_squares(residuals, theta0, loss="linear" if gauss else LOSS[self.kind], f_scale=F_SCALE,
                             method="trf", max_nfev=2000, jac=jac, x_scale=X_SCALE[self.kind])
         th = full(sol.x)
@@ -353,8 +357,8 @@ class SpeedFit:
             p["engine_port"] = {e: float(th[ix[f"engine_port:{e}"]]) for e in port_keys}
         if atau_keys:
             p["arch_tau"] = {k: float(th[ix[f"arch_tau:{k}"]]) for k in atau_keys}
-        if beta_engines:
-            p["engine_beta"] = {e: float(th[ix[f"engine_beta:{e}"]]) for e in beta_engines}
+        if gamma_engines:
+            p["engine_gamma"] = {e: float(th[ix[f"engine_gamma:{e}"]]) for e in gamma_engines}
         if tau_engines:
             p["engine_tau"] = {e: float(th[ix[f"engine_tau:{e}"]]) for e in tau_engines}
         for name in extra:

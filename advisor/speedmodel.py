@@ -202,9 +202,10 @@ def predict_log(p: dict, kind: str, x: SpeedInput, like: list[str]) -> tuple[flo
                            tops, x.layers,
                            log_eff, k["log_kappa"][u],
                            k["log_tau"][u] + k.get("engine_tau", {}).get(x.engine, 0.0) + arch_log(k, x, "arch_tau"),
-                           k.get("log_beta", {}).get(a, 0.0) + beta_log(k, x),
+                           k.get("log_beta", {}).get(a, 0.0),
                            x.attn_tops if x.attn_tops > 0 and (x.attn_on_cpu or not x.compute_imputed) else tops,
                            log_kappa_attn=k["log_kappa"][a])
+        t += attention_seconds(k, x, like)
     else:
         t = prefill_seconds(x.active_params_b, x.attn_gflop_per_token, tops, x.prompt_tokens, log_eff,
                             k["log_alpha"][u] + phone_log(k, x), k["log_t0"][u], log_moe=moe_log(k, x),
@@ -217,11 +218,17 @@ def moe_log(k: dict, x: SpeedInput) -> float:
     return k.get("log_moe", {}).get(x.unit, 0.0) if x.moe else 0.0
 
 
-def beta_log(k: dict, x: SpeedInput) -> float:
-    """The fitted log weight of the engine's own decode attention beyond its unit's (llama.cpp's OpenCL backend on
-    Adreno slows over a long context far more than its KV cache's bytes say); 0 for every other engine and for
-    prefill."""
-    return k.get("engine_beta", {}).get(x.engine, 0.0)
+def gamma_log(k: dict, x: SpeedInput) -> float | None:
+    """The fitted log gamma of an engine whose decode attention costs time of its own (llama.cpp's OpenCL backend on
+    Adreno slows over a long context far more than its KV cache's bytes say); None for every other engine."""
+    return k.get("engine_gamma", {}).get(x.engine)
+
+
+def attention_seconds(k: dict, x: SpeedInput, like=()) -> float:
+    """What such an engine's decode attention costs a token beyond its unit's attention term: gamma x attention GFLOPs
+    / the bandwidth it streams at (speedfit.GAMMA_ENGINES); 0 for every other engine."""
+    log_gamma = gamma_log(k, x)
+    return 0.0 if log_gamma is None else math.exp(log_gamma) * x.attn_gflop_decode / engine_bandwidth(k, x, like)
 
 
 def arch_log(k: dict, x: SpeedInput, group: str = "arch") -> float:

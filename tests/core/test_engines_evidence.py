@@ -314,29 +314,29 @@ def test_a_generation_sets_an_engines_per_layer_cost(kb, profs):
     assert slow[0] > slow[1] > 0.0, slow
 
 
-def test_llamacpps_opencl_backend_weighs_its_decode_attention_on_its_own():
+def test_llamacpps_opencl_backend_pays_for_its_decode_attention_on_its_own():
     """llama.cpp's OpenCL backend on Adreno loses 20-40 % of its decode rate from a 512- to a 4,096-token context in
-    Qualcomm's rows, far more than its KV cache's bytes: the fit gives it an attention weight of its own
-    (speedfit.BETA_ENGINES), which slows a long context more than a short one, and the estimate says so. No other
-    engine has one."""
+    Qualcomm's rows, far more than its KV cache's bytes: the fit gives its attention a cost of its own at the memory's
+    rate (speedfit.GAMMA_ENGINES), which slows a long context more than a short one, and the estimate says so. No
+    other engine has one."""
     import dataclasses
 
     from advisor.speedmodel import SpeedInput, predict_log
 
     cal = load_calibration()
     k = cal.speed_params["decode"]
-    assert set(k["engine_beta"]) == {"llamacpp-gpu-opencl"}, k["engine_beta"]
-    assert "engine_beta" not in cal.speed_params["prefill"]
+    assert set(k["engine_gamma"]) == {"llamacpp-gpu-opencl"}, k["engine_gamma"]
+    assert "engine_gamma" not in cal.speed_params["prefill"]
     # a 4B Q4_0 model on an Adreno 8xx at a 512- and a 4,096-token context (attention GFLOPs per token grow with it)
     short = SpeedInput(engine="llamacpp-gpu-opencl", unit="gpu", family="q4", bandwidth_gbs=85.0, compute_tops=6.0,
                        compute_imputed=False, decode_gb_per_token=2.44, active_params_b=4.0, layers=36,
                        attn_gflop_per_token=0.3, attn_gflop_decode=0.3, vendor="qualcomm", arch="adreno8")
     long_ = dataclasses.replace(short, decode_gb_per_token=2.97, attn_gflop_decode=2.4)
-    without = {**cal.speed_params, "decode": {**k, "engine_beta": {}}}
+    without = {**cal.speed_params, "decode": {**k, "engine_gamma": {}}}
     lost = [predict_log(without, "decode", x, [])[0] - predict_log(cal.speed_params, "decode", x, [])[0]
             for x in (short, long_)]
     assert lost[1] > lost[0] > 0.0, lost
-    assert "decode attention over the context costs x" in cal.speed("decode", long_, []).basis
+    assert "ms a token at the memory's rate" in cal.speed("decode", long_, []).basis
     assert "decode attention over the context" not in cal.speed(
         "decode", dataclasses.replace(long_, engine="llamacpp-gpu-vulkan"), []).basis
 
