@@ -16,6 +16,7 @@ import math
 from collections import Counter
 
 from .engines import Engine
+from .jacobian import grouped_jacobian
 from .speed_data import SpeedRow
 from .speedmodel import (BETA_SCALE, UNITS, decode_seconds, device_key, fam_key, port_bandwidth, port_owner,
                          predict_log, prefill_seconds, vendor_key)
@@ -232,7 +233,7 @@ class SpeedFit:
         i_atau_e = np.array([ix[f"arch_tau:{k}"] for k in atau_keys], dtype=int)
         igamma = np.array([ix.get(f"engine_gamma:{r.x.engine}", ix["zero"]) for r in use])
         i_gamma_e = np.array([ix[f"engine_gamma:{e}"] for e in gamma_engines], dtype=int)
-        has_gamma = np.array([1.0 if r.x.engine in gamma_engines else 0.0 for r in use])
+        has_gamma = igamma != ix["zero"]
         iport = np.array([ix[f"engine_port:{k}"] if k else ix["zero"] for k in row_port])
         has_port = np.array([bool(k) for k in row_port])
         i_port_e = np.array([ix[f"engine_port:{e}"] for e in port_keys], dtype=int)
@@ -274,9 +275,9 @@ class SpeedFit:
                               col["bandwidth_gbs"])
                 t = decode_seconds(col["decode_gb_per_token"], bw, col["active_params_b"],
                                    col["attn_gflop_decode"], tops, col["layers"], log_eff, theta[iu["log_kappa"]],
-                                   theta[iu["log_tau"]] + theta[itau] + theta[iatau],
-                                   theta[iu_attn["log_beta"]], attn_tops, exp=np.exp, log_kappa_attn=theta[iu_attn["log_kappa"]])
-                t = t + has_gamma * np.exp(theta[igamma]) * col["attn_gflop_decode"] / bw
+                                   theta[iu["log_tau"]] + theta[itau] + theta[iatau], theta[iu_attn["log_beta"]],
+                                   attn_tops, exp=np.exp, log_kappa_attn=theta[iu_attn["log_kappa"]],
+                                   gamma=has_gamma * np.exp(theta[igamma]))
             else:
                 t = prefill_seconds(col["active_params_b"], col["attn_gflop_per_token"], tops,
                                     col["prompt_tokens"], log_eff,
@@ -333,7 +334,7 @@ class SpeedFit:
             for c in cols:
                 block[np.arange(len(c)), c] = True
             dep = np.concatenate([dep, block])
-        jac = _grouped_jacobian(residuals, dep[:, :n_free])
+        jac = grouped_jacobian(residuals, dep[:, :n_free])
 
         theta0 = np.zeros(n_free)
         start = -0.5 if self.kind == "decode" else -1.5
@@ -377,35 +378,3 @@ class SpeedFit:
         e = self.engines_.get(engine)
         return e.like if e else []
 
-
-def _grouped_jacobian(fun, dep):
-    """Forward-difference Jacobian of `fun` (scipy's default step) where `dep[i, j]` says whether residual i can
-    depend on parameter j: parameters that share no residual are perturbed together, so a fit with a hundred
-    engine, family and source parameters costs a few dozen evaluations per step instead of one per parameter."""
-    import numpy as np
-
-    groups: list[list[int]] = []
-    used: list = []
-    for j in range(dep.shape[1]):
-        for g, u in zip(groups, used):
-            if not (u & dep[:, j]).any():
-                g.append(j)
-                u |= dep[:, j]
-                break
-        else:
-            groups.append([j])
-            used.append(dep[:, j].copy())
-
-    def jac(x):
-        f0 = fun(x)
-        out = np.zeros((len(f0), len(x)))
-        step = math.sqrt(np.finfo(float).eps) * np.where(x >= 0, 1.0, -1.0) * np.maximum(1.0, np.abs(x))
-        for g in groups:
-            x1 = x.copy()
-            x1[g] += step[g]
-            df = fun(x1) - f0
-            for j, h in zip(g, x1[g] - x[g]):
-                out[dep[:, j], j] = df[dep[:, j]] / h
-        return out
-
-    return jac

@@ -67,15 +67,17 @@ def cpu_tops(cores: float, ghz: float, macs_per_cycle: float) -> float:
 
 
 def decode_seconds(x_gb, bw, params_b, attn_gflop, tops, layers, log_eff, log_kappa, log_tau, log_beta=0.0,
-                   attn_tops=None, exp=math.exp, log_kappa_attn=None):
+                   attn_tops=None, exp=math.exp, log_kappa_attn=None, gamma=0.0):
     """`log_kappa_attn`: the compute coefficient of the unit attention runs on, when not the engine's (an NPU
-    backend that leaves attention to the CPU)."""
+    backend that leaves attention to the CPU). `gamma`: an engine whose attention costs time of its own at the
+    memory's rate pays gamma x attention GFLOPs / bandwidth on top (speedfit.GAMMA_ENGINES; 0 for the others)."""
     attn_tops = tops if attn_tops is None else attn_tops
     log_kappa_attn = log_kappa if log_kappa_attn is None else log_kappa_attn
     return (x_gb / (bw * exp(log_eff))
             + 2.0 * params_b / tops / (1e3 * exp(log_kappa))
             + exp(log_beta) * BETA_SCALE * attn_gflop / attn_tops / (1e3 * exp(log_kappa_attn))
-            + exp(log_tau) * TAU_SCALE * layers)
+            + exp(log_tau) * TAU_SCALE * layers
+            + gamma * attn_gflop / bw)
 
 
 def port_bandwidth(bw, log_port, exp=math.exp):
@@ -204,8 +206,7 @@ def predict_log(p: dict, kind: str, x: SpeedInput, like: list[str]) -> tuple[flo
                            k["log_tau"][u] + k.get("engine_tau", {}).get(x.engine, 0.0) + arch_log(k, x, "arch_tau"),
                            k.get("log_beta", {}).get(a, 0.0),
                            x.attn_tops if x.attn_tops > 0 and (x.attn_on_cpu or not x.compute_imputed) else tops,
-                           log_kappa_attn=k["log_kappa"][a])
-        t += attention_seconds(k, x, like)
+                           log_kappa_attn=k["log_kappa"][a], gamma=attention_gamma(k, x))
     else:
         t = prefill_seconds(x.active_params_b, x.attn_gflop_per_token, tops, x.prompt_tokens, log_eff,
                             k["log_alpha"][u] + phone_log(k, x), k["log_t0"][u], log_moe=moe_log(k, x),
@@ -218,17 +219,16 @@ def moe_log(k: dict, x: SpeedInput) -> float:
     return k.get("log_moe", {}).get(x.unit, 0.0) if x.moe else 0.0
 
 
-def gamma_log(k: dict, x: SpeedInput) -> float | None:
-    """The fitted log gamma of an engine whose decode attention costs time of its own (llama.cpp's OpenCL backend on
-    Adreno slows over a long context far more than its KV cache's bytes say); None for every other engine."""
-    return k.get("engine_gamma", {}).get(x.engine)
+def attention_gamma(k: dict, x: SpeedInput) -> float:
+    """The fitted gamma of an engine whose decode attention costs time of its own at the memory's rate (llama.cpp's
+    OpenCL backend on Adreno slows over a long context far more than its KV cache's bytes say); 0 for the others."""
+    log_gamma = k.get("engine_gamma", {}).get(x.engine)
+    return 0.0 if log_gamma is None else math.exp(log_gamma)
 
 
 def attention_seconds(k: dict, x: SpeedInput, like=()) -> float:
-    """What such an engine's decode attention costs a token beyond its unit's attention term: gamma x attention GFLOPs
-    / the bandwidth it streams at (speedfit.GAMMA_ENGINES); 0 for every other engine."""
-    log_gamma = gamma_log(k, x)
-    return 0.0 if log_gamma is None else math.exp(log_gamma) * x.attn_gflop_decode / engine_bandwidth(k, x, like)
+    """What that attention costs a decode step: gamma x attention GFLOPs / the bandwidth the engine streams at."""
+    return attention_gamma(k, x) * x.attn_gflop_decode / engine_bandwidth(k, x, like)
 
 
 def arch_log(k: dict, x: SpeedInput, group: str = "arch") -> float:
