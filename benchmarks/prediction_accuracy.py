@@ -64,10 +64,11 @@ def evaluate(kind, rows, engines, split):
         lo, hi = interval(i, rows, res, fold_of, split, kind)
         measured = r.tg if kind == "decode" else r.pp
         pred = measured / math.exp(e)
-        out["all"]["cells"].append(((r.x.engine, r.group), pred / measured - 1))
+        err = pred / measured - 1
         for key in ("all", r.x.engine):
             o = out[key]
-            o["err"].append(abs(pred / measured - 1))
+            o["err"].append(abs(err))
+            o["cells"].append(((r.x.engine, r.group), err))
             o["signed"].append(-e)
             o["cov"].append(lo <= e <= hi)
             if kind == "decode":
@@ -128,8 +129,8 @@ def main(argv=None) -> int:
             out = evaluate(kind, rows, engines, split)
             report(kind, out, split, a.min_rows)
             summary[(split, kind)] = out
-    for (split, kind), out in summary.items():
-        if a.pockets > 0:
+    if a.pockets > 0:
+        for (split, kind), out in summary.items():
             pockets(kind, out, split, a.pockets)
     seen, errs = set(), []
     for r in rows:
