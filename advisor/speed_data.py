@@ -20,6 +20,7 @@ from .speedmodel import SpeedInput, cpu_tops, gpu_matrix, unit_arch
 GB = 1e9
 GIB = float(2**30)
 SPEED_DIR = paths.KNOWLEDGE_DIR / "data" / "speed"
+HOLDOUT_DIR = paths.KNOWLEDGE_DIR / "data" / "holdout"  # never fitted: benchmarks/holdout_accuracy.py
 
 
 @dataclass(frozen=True)
