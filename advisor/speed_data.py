@@ -37,6 +37,10 @@ class SpeedRow:
     size_predicted: float | None = None
     family: str = ""
 
+    def measured(self, kind: str) -> float | None:
+        """The row's tokens/s of `kind` ('decode' | 'prefill'), None when it has no such figure."""
+        return self.tg if kind == "decode" else self.pp
+
 
 @lru_cache(maxsize=1)
 def measurement_map() -> dict:

@@ -18,7 +18,7 @@ from .speedfit import SpeedFit
 
 def out_of_fold(kind: str, rows: list[SpeedRow], engines: dict[str, Engine], fold_of) -> dict[int, float]:
     """Out-of-sample log residuals (measured - predicted) per row index, refitting without each fold."""
-    target: list[tuple[int, SpeedRow]] = [(i, r) for i, r in enumerate(rows) if (r.tg if kind == "decode" else r.pp)]
+    target: list[tuple[int, SpeedRow]] = [(i, r) for i, r in enumerate(rows) if r.measured(kind)]
     folds = sorted({fold_of(r) for _, r in target})
     out: dict[int, float] = {}
     for f in folds:
@@ -28,7 +28,7 @@ def out_of_fold(kind: str, rows: list[SpeedRow], engines: dict[str, Engine], fol
             continue
         m = SpeedFit(kind).fit(train, engines)
         for (i, r), lp in zip(test, m.predict_log([r for _, r in test])):
-            out[i] = math.log((r.tg if kind == "decode" else r.pp) or 1.0) - lp  # target rows have the figure
+            out[i] = math.log(r.measured(kind) or 1.0) - lp  # target rows have the figure
     return out
 
 

@@ -177,7 +177,7 @@ class SpeedFit:
         self.sigma_family = sigma_family or SIGMA_FAMILY
 
     def _target(self, r: SpeedRow) -> float | None:
-        v = r.tg if self.kind == "decode" else r.pp
+        v = r.measured(self.kind)
         return math.log(v) if v else None
 
     def fit(self, rows: list[SpeedRow], engines: dict[str, Engine]) -> "SpeedFit":

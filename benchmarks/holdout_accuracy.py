@@ -27,6 +27,7 @@ from advisor.calibration import load_calibration  # noqa: E402
 from advisor.engines import load_engines  # noqa: E402
 from advisor.knowledge import load_knowledge  # noqa: E402
 from advisor.speed_data import HOLDOUT_DIR, load_speed_rows  # noqa: E402
+from prediction_accuracy import bandwidth_rule  # noqa: E402  (a sibling script: its directory is on sys.path)
 
 KINDS = ("decode", "prefill")
 
@@ -42,7 +43,7 @@ def predict_rows(rows, engines, cal):
     out = []
     for r in rows:
         for kind in KINDS:
-            measured = r.tg if kind == "decode" else r.pp
+            measured = r.measured(kind)
             if measured:
                 est = cal.speed(kind, r.x, engines[r.x.engine].like)
                 out.append((kind, r, est, math.log(est.value / measured)))
@@ -58,10 +59,10 @@ def summarise(results, kind):
                 groups[key].append((r, est, e))
     table = {}
     for key, items in groups.items():
-        measured = [(r.tg if kind == "decode" else r.pp) for r, _, _ in items]
+        measured = [r.measured(kind) for r, _, _ in items]
         errs = [abs(math.exp(e) - 1) for _, _, e in items]
-        rule = ([abs(0.55 * r.x.bandwidth_gbs / max(r.x.decode_gb_per_token, 1e-9) / m - 1)
-                 for (r, _, _), m in zip(items, measured)] if kind == "decode" else [])
+        rule = ([abs(bandwidth_rule(r.x) / m - 1) for (r, _, _), m in zip(items, measured)]
+                if kind == "decode" else [])
         table[key] = {
             "n": len(items),
             "mdape": statistics.median(errs),
@@ -108,7 +109,7 @@ def main(argv=None) -> int:
     if a.rows:
         print("\nrows, worst first (error = predicted / measured - 1)")
         for kind, r, est, e in sorted(results, key=lambda t: -abs(t[3]))[:a.rows]:
-            measured = r.tg if kind == "decode" else r.pp
+            measured = r.measured(kind)
             print(f"  {kind:7} {math.exp(e) - 1:+6.0%}  {r.x.engine:22} {r.device[:30]:30} {r.model[:26]:26} "
                   f"{r.quant:8} measured {measured:8.1f} predicted {est.value:8.1f} [{est.low:.1f}, {est.high:.1f}] "
                   f"{r.source}")

@@ -36,6 +36,11 @@ from advisor.speedbands import SPLITS, band_row, group_band, out_of_fold  # noqa
 TARGETS = {"decode": 0.20, "prefill": 0.25}
 
 
+def bandwidth_rule(x) -> float:
+    """The common rule the predictors are compared with: decode tokens/s = bandwidth x 0.55 / bytes per token."""
+    return 0.55 * x.bandwidth_gbs / max(x.decode_gb_per_token, 1e-9)
+
+
 def interval(i, rows, res, fold_of, split, kind):
     """(q_low, q_high) of out-of-sample residuals from other folds: same engine, else same unit."""
     f, r = fold_of(rows[i]), rows[i]
@@ -62,7 +67,7 @@ def evaluate(kind, rows, engines, split):
     for i, e in res.items():
         r = rows[i]
         lo, hi = interval(i, rows, res, fold_of, split, kind)
-        measured = r.tg if kind == "decode" else r.pp
+        measured = r.measured(kind)
         pred = measured / math.exp(e)
         err = pred / measured - 1
         for key in ("all", r.x.engine):
@@ -72,8 +77,7 @@ def evaluate(kind, rows, engines, split):
             o["signed"].append(-e)
             o["cov"].append(lo <= e <= hi)
             if kind == "decode":
-                base = 0.55 * r.x.bandwidth_gbs / max(r.x.decode_gb_per_token, 1e-9)
-                o["base"].append(abs(base / measured - 1))
+                o["base"].append(abs(bandwidth_rule(r.x) / measured - 1))
     return out
 
 
